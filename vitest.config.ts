@@ -1,20 +1,43 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
+// Three projects: the gateway's own tests run in Node; the API's tests run inside workerd, each
+// Workers project talking to a gateway that its globalSetup starts and `provide`s.
+const workersProject = (
+  name: string,
+  globalSetup: string,
+  { bindings = {}, fileParallelism = true }: { bindings?: Record<string, string>; fileParallelism?: boolean } = {},
+) => ({
+  plugins: [
+    cloudflareTest(({ inject }) => ({
+      wrangler: { configPath: "./wrangler.toml" },
+      miniflare: {
+        bindings: {
+          NEON_FETCH_ENDPOINT: inject("gatewayUrl"),
+          DATABASE_URL: "postgresql://app:app@localhost/app",
+          JWT_SECRET: inject("jwtSecret"),
+          ...bindings,
+        },
+      },
+    })),
+  ],
+  test: { name, include: [`test/${name}/**/*.test.ts`], globalSetup: [globalSetup], fileParallelism },
+});
+
 export default defineConfig({
   test: {
     projects: [
       {
-        plugins: [
-          cloudflareTest(({ inject }) => ({
-            wrangler: { configPath: "./wrangler.toml" },
-            miniflare: {
-              bindings: { PROBE_URL: `http://127.0.0.1:${inject("probePort" as never)}` },
-            },
-          })),
-        ],
-        test: { name: "worker", include: ["test/worker/**/*.test.ts"], globalSetup: ["test/probe-setup.ts"] },
+        test: {
+          name: "gateway",
+          environment: "node",
+          include: ["test/gateway/**/*.test.ts"],
+        },
       },
+      workersProject("worker", "test/setup/worker.ts"),
+      // The faults files share one gateway that they stop and start: one file at a time. A short
+      // database timeout keeps the hung-database tests quick.
+      workersProject("faults", "test/setup/faults.ts", { bindings: { DB_TIMEOUT_MS: "1500" }, fileParallelism: false }),
     ],
   },
 });

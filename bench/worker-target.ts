@@ -1,0 +1,51 @@
+// The worker as the benchmark sees it: plain HTTP, as a client application would call it.
+import type { Answer, ClientSeen, Target } from "./scenarios";
+
+type ClientBody = { client?: ClientSeen };
+
+export class WorkerTarget implements Target {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  create(input: { id: string; name: string }): Promise<Answer> {
+    return this.send("POST", "/api/clients", JSON.stringify(input));
+  }
+
+  read(id: string): Promise<Answer> {
+    return this.send("GET", `/api/clients/${encodeURIComponent(id)}`);
+  }
+
+  /** Pages through the caller's clients; used to count rows when the database is out of reach. */
+  async listIds(): Promise<string[]> {
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = `?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+      const response = await fetch(new URL(`/api/clients${query}`, this.baseUrl), {
+        headers: { authorization: `Bearer ${this.token}` },
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      if (response.status !== 200) throw new Error(`listing clients answered ${response.status}: ${await response.text()}`);
+      const page = (await response.json()) as { clients: ClientSeen[]; nextCursor: string | null };
+      ids.push(...page.clients.map((client) => client.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    return ids;
+  }
+
+  private async send(method: string, path: string, body?: string): Promise<Answer> {
+    const response = await fetch(new URL(path, this.baseUrl), {
+      method,
+      body,
+      headers: { authorization: `Bearer ${this.token}`, ...(body ? { "content-type": "application/json" } : {}) },
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+    // Read every body, success or not, so the connection goes back to the keep-alive pool.
+    const text = await response.text();
+    const client = response.ok ? (JSON.parse(text) as ClientBody).client : undefined;
+    return { status: response.status, client };
+  }
+}

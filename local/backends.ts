@@ -1,0 +1,84 @@
+import { PGlite } from "@electric-sql/pglite";
+import { createPgConfig } from "@electric-sql/pglite/node-postgres";
+import { mkdir } from "node:fs/promises";
+import pg from "pg";
+import { migratePglite, migratePostgres } from "./migrate";
+
+export type BackendKind = "postgres" | "pglite";
+
+/**
+ * Where the gateway's statements run. Both kinds are a node-postgres pool, so the protocol code is the same
+ * for both: real PostgreSQL through TCP connections, PGlite through its node-postgres adapter with one connection.
+ */
+export interface Backend {
+  kind: BackendKind;
+  pool: pg.Pool;
+  /** Stops the statement running on `client` because its HTTP caller went away. */
+  cancel(client: pg.PoolClient): Promise<void>;
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+// Neon sends every value as Postgres text output: node-postgres must not parse any type.
+const rawText = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig;
+
+// A connection that breaks while checked out (server restart, pg_terminate_backend) emits 'error' with no
+// listener unless one is set, which would crash the gateway; the failed query then reports the error instead.
+function keepAliveOnConnectionErrors(pool: pg.Pool): pg.Pool {
+  pool.on("error", () => {}); // idle connection lost: the pool drops it and opens another when needed
+  pool.on("connect", (client) => client.on("error", () => {}));
+  return pool;
+}
+
+export async function openPostgres(databaseUrl: string): Promise<Backend> {
+  // max 10: concurrent requests run on separate connections (so races between them really happen) while the
+  // gateways of several parallel test projects stay well under the server's max_connections.
+  const pool = keepAliveOnConnectionErrors(
+    new pg.Pool({ connectionString: databaseUrl, max: 10, types: rawText, connectionTimeoutMillis: 30_000 }),
+  );
+  // Cancelling goes through its own connection: the main pool may be exhausted by the statements to cancel.
+  const control = keepAliveOnConnectionErrors(new pg.Pool({ connectionString: databaseUrl, max: 1 }));
+  try {
+    await pool.query("SELECT 1");
+  } catch (err) {
+    await Promise.all([pool.end(), control.end()]);
+    throw new Error(`cannot reach PostgreSQL: ${(err as Error).message}`, { cause: err });
+  }
+  return {
+    kind: "postgres",
+    pool,
+    async cancel(client) {
+      const { processID } = client as pg.PoolClient & { processID: number };
+      await control.query("SELECT pg_cancel_backend($1)", [processID]);
+    },
+    migrate: () => migratePostgres(databaseUrl),
+    close: async () => {
+      await Promise.all([pool.end(), control.end()]);
+    },
+  };
+}
+
+export async function openPglite(dataDir?: string): Promise<Backend> {
+  if (dataDir) await mkdir(dataDir, { recursive: true }); // PGlite creates only the last level
+  const pglite = await PGlite.create(dataDir ? { dataDir } : {});
+  // A fresh adapter per client: an ended adapter must not deliver its late 'end' event to a new client.
+  class PgliteClient extends pg.Client {
+    constructor() {
+      super({ ...createPgConfig(pglite), types: rawText } as pg.ClientConfig);
+    }
+  }
+  // One connection, never dropped for idleness: PGlite is single-user, and the pool's queue serialises the
+  // requests so a batch's transaction never interleaves with another request.
+  const pool = keepAliveOnConnectionErrors(new pg.Pool({ max: 1, idleTimeoutMillis: 0, Client: PgliteClient }));
+  return {
+    kind: "pglite",
+    pool,
+    // PGlite runs a statement synchronously to its end: there is nothing in flight to interrupt.
+    cancel: async () => {},
+    migrate: () => migratePglite(pglite),
+    close: async () => {
+      await pool.end();
+      await pglite.close();
+    },
+  };
+}

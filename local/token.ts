@@ -1,0 +1,32 @@
+// `npm run --silent token -- <userId>`: prints a dev token for that user, signed with the JWT_SECRET that
+// `wrangler dev` reads from .dev.vars (created from .dev.vars.example when missing).
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseEnv } from "node:util";
+import { sign } from "hono/jwt";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const devVarsFile = `${root}.dev.vars`;
+const TOKEN_LIFETIME_SECONDS = 24 * 3600;
+
+/** The worker's local settings, from .dev.vars; copies .dev.vars.example there first if it is missing. */
+export function readDevVars(): Record<string, string | undefined> {
+  if (!existsSync(devVarsFile)) copyFileSync(`${root}.dev.vars.example`, devVarsFile);
+  return parseEnv(readFileSync(devVarsFile, "utf8"));
+}
+
+export async function signDevToken(userId: string): Promise<string> {
+  const secret = readDevVars().JWT_SECRET;
+  if (!secret) throw new Error(`no JWT_SECRET in ${devVarsFile}`);
+  const now = Math.floor(Date.now() / 1000);
+  return sign({ sub: userId, iat: now, exp: now + TOKEN_LIFETIME_SECONDS }, secret, "HS256");
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const userId = process.argv[2];
+  if (!userId) {
+    console.error("Usage: npm run --silent token -- <userId>");
+    process.exit(2);
+  }
+  console.log(await signDevToken(userId));
+}

@@ -1,0 +1,34 @@
+import { sql } from "drizzle-orm";
+import { index, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+
+// Constraint names are part of the contract: a unique violation is told apart by its constraint.
+export const CLIENTS_PRIMARY_KEY = "clients_pkey";
+export const CLIENTS_EMAIL_INDEX = "clients_user_id_email_key";
+
+// Millisecond precision, so a JavaScript Date (and the list cursor built from it) is exact.
+const moment = (name: string) =>
+  timestamp(name, { withTimezone: true, precision: 3 }).notNull().defaultNow();
+
+export const clients = pgTable(
+  "clients",
+  {
+    userId: text("user_id").notNull(),
+    id: text("id").notNull(),
+    name: text("name").notNull(),
+    email: text("email"),
+    phone: text("phone"),
+    company: text("company"),
+    createdAt: moment("created_at"),
+    updatedAt: moment("updated_at"),
+  },
+  (table) => [
+    primaryKey({ name: CLIENTS_PRIMARY_KEY, columns: [table.userId, table.id] }),
+    // NULLs never collide in a unique index, so clients without an email are unaffected.
+    uniqueIndex(CLIENTS_EMAIL_INDEX).on(table.userId, sql`lower(${table.email})`),
+    // Serves the newest-first list and its (created_at, id) cursor.
+    index("clients_user_id_created_at_id_idx").on(table.userId, table.createdAt.desc(), table.id.desc()),
+  ],
+);
+
+export type ClientRow = typeof clients.$inferSelect;
+export type NewClientRow = typeof clients.$inferInsert;

@@ -1,0 +1,17 @@
+import type { JwtVariables } from "hono/jwt";
+import type { RequestIdVariables } from "hono/request-id";
+import type { Database } from "../db/client";
+
+export type Outcome = "created" | "existing";
+
+export type AppEnv = {
+  Bindings: Env;
+  Variables: RequestIdVariables &
+    JwtVariables & {
+    db: Database;
+    /** The authenticated caller: the token's `sub`. */
+    userId: string;
+    /** How a create was resolved, for the request log. */
+    outcome?: Outcome;
+  };
+};

@@ -1,0 +1,74 @@
+// The database gone or hung: every request still answers, in bounded time, with a 503 problem that
+// says when to retry; nothing is half-written, and the API recovers when the database returns.
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, inject, it } from "vitest";
+import type { GatewayState } from "../setup/faults";
+import { call, createClient, expectProblem, newUser, randomId } from "../worker/helpers";
+
+const control = inject("gatewayControlUrl");
+
+async function setGateway(state: GatewayState) {
+  const response = await fetch(`${control}/${state}`, { method: "POST" });
+  expect(response.status, await response.text()).toBe(204);
+}
+
+// Two attempts (one retry, with under 250 ms of jitter), each bounded by the database timeout.
+const timeoutMs = Number(env.DB_TIMEOUT_MS);
+const answerBudgetMs = 2 * timeoutMs + 1000;
+
+async function timed(request: () => Promise<Response>) {
+  const started = Date.now();
+  const response = await request();
+  return { response, elapsedMs: Date.now() - started };
+}
+
+async function expectUnavailable(request: () => Promise<Response>) {
+  const { response, elapsedMs } = await timed(request);
+  const problem = await expectProblem(response, 503);
+  expect(response.headers.get("Retry-After")).toMatch(/^\d+$/);
+  expect(JSON.stringify(problem)).not.toMatch(/insert|select|stack|at .*\.ts/i);
+  expect(elapsedMs).toBeLessThan(answerBudgetMs);
+  return elapsedMs;
+}
+
+describe.each<GatewayState>(["down", "hang"])("database %s", (state) => {
+  afterEach(() => setGateway("up"));
+
+  it("503 problem with Retry-After for every route, health too; then recovers with nothing half-written", { timeout: 20_000 }, async () => {
+    const user = await newUser();
+    const existing = await createClient(user, { id: randomId("c") });
+    const id = randomId("c");
+    await setGateway(state);
+
+    await Promise.all([
+      expectUnavailable(() => user.call("POST", "/api/clients", { body: { id, name: "During outage" } })),
+      expectUnavailable(() => user.call("GET", `/api/clients/${existing.id}`)),
+      expectUnavailable(() => user.call("GET", "/api/clients")),
+      expectUnavailable(() => user.call("PATCH", `/api/clients/${existing.id}`, { body: { name: "Changed" } })),
+      expectUnavailable(() => user.call("DELETE", `/api/clients/${existing.id}`)),
+      expectUnavailable(() => call("GET", "/health")),
+    ]);
+
+    await setGateway("up");
+    expect((await call("GET", "/health")).status).toBe(200);
+    expect(await (await user.call("GET", `/api/clients/${existing.id}`)).json()).toEqual({ client: existing });
+    // The create that got 503, retried, succeeds as a create.
+    expect((await user.call("POST", "/api/clients", { body: { id, name: "After outage" } })).status).toBe(201);
+  });
+});
+
+describe("a hung database", () => {
+  afterEach(() => setGateway("up"));
+
+  it("is given up on after the timeout: health (no retry) within one, a read (one retry) within two", { timeout: 20_000 }, async () => {
+    const user = await newUser();
+    await setGateway("hang");
+    const [health, read] = await Promise.all([
+      expectUnavailable(() => call("GET", "/health")),
+      expectUnavailable(() => user.call("GET", "/api/clients")),
+    ]);
+    expect(health).toBeGreaterThanOrEqual(timeoutMs);
+    expect(health).toBeLessThan(timeoutMs + 1000);
+    expect(read).toBeGreaterThanOrEqual(2 * timeoutMs);
+  });
+});

@@ -1,0 +1,139 @@
+// Fault drill: a steady load of concurrent creates (two writers per id) runs while the database goes
+// away and comes back, so requests are in flight when it stops, sent while it is down, racing its
+// restart and sent after it. Each answers 201, 200 or 503: never 500, never a hang. Afterwards every
+// id that got 201 or 200 holds its first writer's fields, no id has two rows, and every request that
+// got 503 succeeds when retried.
+import { describe, expect, inject, it } from "vitest";
+import type { GatewayState } from "../setup/faults";
+import { type ClientJson, listAll, newUser, type User } from "../worker/helpers";
+
+const control = inject("gatewayControlUrl");
+
+const LANES = 6;
+const WRITERS_PER_ID = 2;
+/** How much of each phase the drill waits to see before moving on. */
+const ANSWERS_PER_PHASE = 12;
+// A liveness bound, not a speed target: far above the worker's own limit (two attempts, each at most
+// DB_TIMEOUT_MS per round trip), so only a request or a phase that never ends trips it.
+const NO_ANSWER_AFTER_MS = 30_000;
+
+async function setGateway(state: GatewayState) {
+  const response = await fetch(`${control}/${state}`, { method: "POST", signal: AbortSignal.timeout(NO_ANSWER_AFTER_MS) });
+  expect(response.status, await response.text()).toBe(204);
+}
+const POLL_MS = 10;
+
+/** When the request was sent, relative to the outage. */
+type Phase = "before" | "stopping" | "down" | "restarting" | "after";
+type Attempt = { phase: Phase; id: string; name: string; status: number; client?: ClientJson };
+
+async function answerWithin<T>(work: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: nothing within ${NO_ANSWER_AFTER_MS} ms`)), NO_ANSWER_AFTER_MS);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+
+async function create(user: User, phase: Phase, id: string, name: string): Promise<Attempt> {
+  const response = await answerWithin(user.call("POST", "/api/clients", { body: { id, name } }), `POST ${id} (${phase})`);
+  const attempt: Attempt = { phase, id, name, status: response.status };
+  expect([200, 201, 503], `${id} (${phase}): ${response.status}`).toContain(response.status);
+  if (response.status === 503) {
+    expect(response.headers.get("Content-Type")).toBe("application/problem+json");
+    expect(response.headers.get("Retry-After")).toMatch(/^\d+$/);
+    await response.body?.cancel();
+  } else {
+    attempt.client = ((await response.json()) as { client: ClientJson }).client;
+    expect(attempt.client.id).toBe(id);
+  }
+  return attempt;
+}
+
+const sameRow = (a: ClientJson | undefined, b: ClientJson) => a?.name === b.name && a.createdAt === b.createdAt;
+
+describe("fault drill", () => {
+  it("creates under load through a database outage answer 201/200/503 and keep first writers' rows", { timeout: 120_000 }, async () => {
+    const user = await newUser();
+    const attempts: Attempt[] = [];
+    let phase: Phase = "before";
+    let running = true;
+    let nextId = 0;
+    const answered = (wanted: Phase, ok: boolean) =>
+      attempts.filter((attempt) => attempt.phase === wanted && (attempt.status !== 503) === ok).length;
+
+    let laneFailure: unknown;
+
+    // Each lane creates one id after another, every id by several writers at once.
+    const lanes = Array.from({ length: LANES }, async () => {
+      try {
+        while (running) {
+          const id = `drill-${nextId++}`;
+          const sentIn = phase;
+          const writers = Array.from({ length: WRITERS_PER_ID }, (_, writer) => create(user, sentIn, id, `${id} writer ${writer}`));
+          attempts.push(...(await Promise.all(writers)));
+        }
+      } catch (error) {
+        laneFailure ??= error;
+        running = false;
+      }
+    });
+    const until = (condition: () => boolean, what: string) =>
+      answerWithin(
+        (async () => {
+          while (!condition()) {
+            if (laneFailure) throw laneFailure;
+            await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+          }
+        })(),
+        what,
+      );
+
+    try {
+      await until(() => answered("before", true) >= ANSWERS_PER_PHASE, "creates before the outage");
+      phase = "stopping";
+      await setGateway("down");
+      phase = "down";
+      await until(() => answered("down", false) >= ANSWERS_PER_PHASE, "503s during the outage");
+      phase = "restarting";
+      await setGateway("up");
+      phase = "after";
+      await until(() => answered("after", true) >= ANSWERS_PER_PHASE, "creates after the restart");
+    } finally {
+      running = false;
+      await Promise.all(lanes);
+      await setGateway("up");
+    }
+    if (laneFailure) throw laneFailure;
+
+    // Once the database is back, creates succeed at once; before that, some had to be refused.
+    expect(attempts.filter((attempt) => attempt.phase === "after" && attempt.status === 503)).toEqual([]);
+    const refused = attempts.filter((attempt) => attempt.status === 503);
+    expect(refused.length).toBeGreaterThan(0);
+
+    const retried = await Promise.all(refused.map((attempt) => create(user, "after", attempt.id, attempt.name)));
+    expect(retried.filter((attempt) => attempt.status === 503)).toEqual([]);
+
+    const stored = await listAll(user);
+    const storedIds = stored.map((client) => client.id);
+    expect(new Set(storedIds).size).toBe(storedIds.length);
+    expect(new Set(storedIds)).toEqual(new Set(attempts.map((attempt) => attempt.id)));
+
+    const successes = [...attempts, ...retried].filter((attempt) => attempt.status !== 503);
+    for (const row of stored) {
+      const forId = successes.filter((attempt) => attempt.id === row.id);
+      const created = forId.filter((attempt) => attempt.status === 201);
+      expect(created.length, `${row.id}: answers 201`).toBeLessThanOrEqual(1);
+      // The first writer is the one that got 201. Without one (its insert committed but the answer was
+      // lost in the outage), it is still one of this id's writers, and every later answer returned its row.
+      if (created[0]) expect(row.name).toBe(created[0].name);
+      else expect(attempts.filter((attempt) => attempt.id === row.id).map((attempt) => attempt.name)).toContain(row.name);
+      for (const attempt of forId) expect(sameRow(attempt.client, row), `${row.id} (${attempt.phase})`).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,142 @@
+// `npm run neon:local` as a process of its own, and what 1,000 clients that give up do to it.
+import { type NeonDbError, neon, neonConfig } from "@neondatabase/serverless";
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import { setTimeout as delay } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { GatewayStats } from "../../local/gateway";
+import { connectionString, databaseUrl, isPostgres, uniqueName } from "./fixture";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const password = `secret-${randomUUID()}`;
+// Trust authentication ignores the password: it is there to prove the CLI never prints it.
+const databaseUrlWithPassword = databaseUrl && Object.assign(new URL(databaseUrl), { password }).toString();
+
+interface Cli {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+}
+
+/** Runs the CLI the way `npm run neon:local` does, and waits for its ready line. */
+async function startCli(args: string[], env: NodeJS.ProcessEnv): Promise<Cli> {
+  const command = ["--import", "tsx", "local/cli.ts", "--port", "0", ...args];
+  const child = spawn(process.execPath, command, { cwd: root, env });
+  let output = "";
+  const ready = await new Promise<RegExpExecArray>((resolve, reject) => {
+    const collect = (chunk: Buffer) => {
+      output += chunk;
+      const line = /^Neon gateway ready at (http:\/\/127\.0\.0\.1:\d+\/sql) \(backend: (\w+), .*\)\n/.exec(output);
+      if (line) resolve(line);
+    };
+    child.stdout.on("data", collect);
+    child.stderr.on("data", collect);
+    child.once("exit", (code) => reject(new Error(`the CLI exited (${code}) before it was ready: ${output}`)));
+    setTimeout(() => reject(new Error(`no ready line within 20 s: ${output}`)), 20_000).unref();
+  });
+  expect(ready[2]).toBe(isPostgres ? "postgres" : "pglite");
+  return { child, url: ready[1]!, output: () => output };
+}
+
+async function stop(cli: Cli, signal: NodeJS.Signals) {
+  const exited = once(cli.child, "exit");
+  cli.child.kill(signal);
+  return (await exited)[0] as number | null;
+}
+
+const statsOf = async (url: string) => (await (await fetch(new URL("/stats", url))).json()) as GatewayStats;
+
+const { DATABASE_URL: _inherited, ...envWithoutDatabase } = process.env;
+let cli: Cli;
+beforeAll(async () => {
+  cli = await startCli(databaseUrlWithPassword ? ["--database-url", databaseUrlWithPassword] : [], envWithoutDatabase);
+  neonConfig.fetchEndpoint = cli.url;
+}, 30_000);
+afterAll(() => {
+  if (cli?.child.exitCode === null) cli.child.kill("SIGKILL");
+});
+
+const sql = neon(connectionString);
+// The driver sends a query only once something awaits it.
+const send = <T>(query: PromiseLike<T>) => Promise.resolve(query);
+
+describe("npm run neon:local", () => {
+  it("prints one ready line with the endpoint and the backend, never the password", async () => {
+    expect(cli.output().split("\n")).toHaveLength(2);
+    expect(cli.output()).not.toContain(password);
+    if (isPostgres) expect(cli.output()).toContain("postgres://postgres:***@127.0.0.1:5432/test");
+    expect(await sql.query("SELECT 1 AS one")).toEqual([{ one: 1 }]);
+  });
+
+  it("stops cleanly on SIGTERM, reading DATABASE_URL from the environment", { timeout: 30_000 }, async () => {
+    const env = { ...envWithoutDatabase, ...(databaseUrlWithPassword && { DATABASE_URL: databaseUrlWithPassword }) };
+    const other = await startCli([], env);
+    const output = other.output();
+    expect(await stop(other, "SIGTERM")).toBe(0);
+    expect(output).not.toContain(password);
+  });
+
+  it("frees every connection after 1,000 aborted requests, and the next query works", { timeout: 60_000 }, async () => {
+    const table = uniqueName("aborted");
+    await sql.query(`CREATE TABLE ${table} (k int, part int)`);
+    const marker = uniqueName("abort_me");
+    const isAbort = (o: PromiseSettledResult<unknown>) =>
+      o.status === "rejected" && (o.reason as NeonDbError).sourceError?.name === "AbortError";
+    const seconds = isPostgres ? 30 : 0; // on PGlite, a statement that wrongly ran would block the gateway
+    const start = await statsOf(cli.url);
+    for (let wave = 0; wave < 2; wave++) {
+      const before = await statsOf(cli.url);
+      // PGlite cannot cancel a statement (it runs synchronously to its end), so what matters there is that
+      // nothing runs for a caller who already left: the gateway is frozen until all 500 have given up.
+      if (!isPostgres) process.kill(cli.child.pid!, "SIGSTOP");
+      const controller = new AbortController();
+      const fetchOptions = { signal: controller.signal };
+      const requests = Array.from({ length: 500 }, (_, i) => {
+        const k = wave * 500 + i;
+        const sleep = sql.query(`SELECT pg_sleep($1) /* ${marker} */`, [seconds], { fetchOptions });
+        return i % 2
+          ? sql.transaction([sql.query(`INSERT INTO ${table} VALUES ($1, 1)`, [k]), sleep, sql.query(`INSERT INTO ${table} VALUES ($1, 2)`, [k])], { fetchOptions })
+          : send(sleep);
+      });
+      if (isPostgres) {
+        // All 500 received, and every connection of the pool busy with a 30 s statement, single or in a batch.
+        await expect
+          .poll(() => statsOf(cli.url), { timeout: 10_000 })
+          .toSatisfy((s: GatewayStats) => s.requests - before.requests === 500 && s.connections.idle === 0 && s.connections.total === 10);
+      } else {
+        await delay(500);
+      }
+      controller.abort();
+      const outcomes = await Promise.allSettled(requests);
+      if (!isPostgres) process.kill(cli.child.pid!, "SIGCONT");
+      expect(outcomes.filter((o) => !isAbort(o))).toEqual([]); // 2 waves of 500: 1,000 aborted requests
+    }
+
+    await expect.poll(async () => (await statsOf(cli.url)).connections, { timeout: 10_000 }).toSatisfy(
+      (c: GatewayStats["connections"]) => c.waiting === 0 && c.idle === c.total && c.total <= (isPostgres ? 10 : 1),
+    );
+    const end = await statsOf(cli.url);
+    if (isPostgres) {
+      // The statements running at each abort were cancelled (57014) rather than left to sleep on.
+      expect((end.errors["57014"] ?? 0) - (start.errors["57014"] ?? 0)).toBeGreaterThanOrEqual(2 * 10);
+    } else {
+      expect(end.statements).toEqual(start.statements); // not one statement ran for the 1,000
+    }
+    expect(await sql.query("SELECT 2 AS two")).toEqual([{ two: 2 }]);
+    // No aborted batch was applied, not even in part.
+    expect(await sql.query(`SELECT count(*)::int AS n FROM ${table}`)).toEqual([{ n: 0 }]);
+    // Nothing of theirs still runs on the server.
+    const running = await sql.query(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE $1 AND state = 'active' AND pid <> pg_backend_pid()",
+      [`%${marker}%`],
+    );
+    expect(running).toEqual([{ n: 0 }]);
+    await sql.query(`DROP TABLE ${table}`);
+  });
+
+  it("stops cleanly on SIGINT", async () => {
+    expect(await stop(cli, "SIGINT")).toBe(0);
+  });
+});

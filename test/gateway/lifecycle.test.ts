@@ -1,0 +1,106 @@
+// Starting, stopping and restarting the gateway, and migrations: what the dev runner and the fault drill rely on.
+import type { PGlite } from "@electric-sql/pglite";
+import { type NeonDbError, neon, neonConfig } from "@neondatabase/serverless";
+import { once } from "node:events";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { startNeonGateway } from "../../local/gateway";
+import { migratePglite, migratePostgres, migrationsFolder } from "../../local/migrate";
+import { connectionString, databaseUrl, isPostgres, uniqueName } from "./fixture";
+
+const sql = neon(connectionString);
+const journal = JSON.parse(readFileSync(join(migrationsFolder, "meta/_journal.json"), "utf8")) as {
+  entries: { tag: string }[];
+};
+
+describe("lifecycle", () => {
+  it("closes promptly with keep-alive sockets and a statement in flight, then restarts on the same port with the same data", { timeout: 30_000 }, async () => {
+    const tempDir = await mkdtemp(join(tmpdir(), "gateway-test-"));
+    const dataDir = isPostgres ? undefined : join(tempDir, "not-yet/created"); // the gateway makes the folders
+    const table = uniqueName("restart");
+    try {
+      const first = await startNeonGateway({ port: 0, databaseUrl, dataDir, migrate: true });
+      neonConfig.fetchEndpoint = first.url;
+      await sql.query(`CREATE TABLE ${table} (id int primary key)`);
+      await sql.query(`INSERT INTO ${table} VALUES (1)`);
+
+      // PGlite runs a statement synchronously, so only real PostgreSQL can have one still running at close.
+      const inFlight = sql.query(`SELECT pg_sleep(${isPostgres ? 30 : 0})`).then(
+        () => "answered",
+        (err: NeonDbError) => err.message,
+      );
+      await expect.poll(() => first.stats().requests).toBe(3);
+      const started = Date.now();
+      await first.close();
+      expect(Date.now() - started).toBeLessThan(3_000);
+      if (isPostgres) expect(await inFlight).toMatch(/^Error connecting to database/);
+      await expect(sql.query("SELECT 1")).rejects.toThrow(/Error connecting to database/);
+
+      const second = await startNeonGateway({ port: first.port, databaseUrl, dataDir, migrate: true });
+      try {
+        expect(second.url).toBe(first.url);
+        expect(await sql.query(`SELECT id FROM ${table}`)).toEqual([{ id: 1 }]);
+        // Migrating twice applied each migration once.
+        const applied = await sql.query("SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations");
+        expect(applied).toEqual([{ n: journal.entries.length }]);
+        await sql.query(`DROP TABLE ${table}`);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await rm(tempDir, { recursive: true, force: true });
+    }
+  });
+
+  it("applies the project's migrations idempotently", { timeout: 15_000 }, async () => {
+    const gateway = await startNeonGateway({ port: 0, databaseUrl, migrate: true });
+    try {
+      neonConfig.fetchEndpoint = gateway.url;
+      const columns = await sql.query(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'clients' ORDER BY ordinal_position",
+      );
+      expect(columns.map((c) => c.column_name)).toEqual(["user_id", "id", "name", "email", "phone", "company", "created_at", "updated_at"]);
+      expect(await sql.query("SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations")).toEqual([{ n: journal.entries.length }]);
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it("treats a migrations folder without a journal as nothing to apply, without touching the database", async () => {
+    const empty = await mkdtemp(join(tmpdir(), "no-migrations-"));
+    const untouchable = new Proxy({}, {
+      get: () => {
+        throw new Error("the database was used");
+      },
+    }) as PGlite;
+    try {
+      for (const folder of [empty, join(empty, "missing")]) {
+        await migratePglite(untouchable, folder);
+        await migratePostgres("postgres://nobody:pw@127.0.0.1:1/none", folder); // would fail with ECONNREFUSED
+      }
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+
+  it("fails to start when the port is taken", { timeout: 15_000 }, async () => {
+    const holder = createServer().listen(0, "127.0.0.1");
+    await once(holder, "listening");
+    try {
+      const { port } = holder.address() as AddressInfo;
+      await expect(startNeonGateway({ port, databaseUrl })).rejects.toThrow(/EADDRINUSE/);
+    } finally {
+      holder.close();
+    }
+  });
+
+  it("fails to start with a clear error when PostgreSQL is unreachable", async () => {
+    await expect(startNeonGateway({ port: 0, databaseUrl: "postgres://postgres:pw@127.0.0.1:1/test" })).rejects.toThrow(
+      /^cannot reach PostgreSQL: connect ECONNREFUSED/,
+    );
+  });
+});

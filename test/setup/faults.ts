@@ -1,0 +1,86 @@
+import { once } from "node:events";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+import { type NeonGateway, startNeonGateway } from "../../local/gateway";
+
+export type GatewayState = "up" | "down" | "hang";
+const STATES: readonly string[] = ["up", "down", "hang"] satisfies GatewayState[];
+
+/** Accepts connections on `port` and never answers: a database that hangs. */
+async function listenSilently(port: number) {
+  const sockets = new Set<Socket>();
+  const server: Server = createTcpServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket)).resume();
+  });
+  server.listen(port, "127.0.0.1");
+  await once(server, "listening");
+  return async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  };
+}
+
+/**
+ * The faults project's own gateway, behind a loopback control server whose URL is provided as
+ * `gatewayControlUrl`: `POST /up`, `POST /down` (port closed: connection refused) and `POST /hang`
+ * (port open, no answer) switch it, `GET /stats` reports the running gateway's counters. The gateway
+ * comes back on the same port, with the same data: PGlite keeps it in a temporary directory.
+ * Test files of this project share that state: the project runs them one at a time (vitest.config.ts),
+ * and a file that changes the state must restore "up" when it ends.
+ */
+export default async function setup(project: TestProject) {
+  const databaseUrl = process.env.DATABASE_URL;
+  const dataDir = databaseUrl ? undefined : await mkdtemp(join(tmpdir(), "clients-api-faults-"));
+  const start = (port: number) => startNeonGateway({ port, databaseUrl, dataDir, migrate: true });
+
+  let gateway: NeonGateway | undefined = await start(0);
+  const { port, url } = gateway;
+  let state: GatewayState = "up";
+  let stopSilence: (() => Promise<void>) | undefined;
+
+  async function enter(target: GatewayState) {
+    if (target === state) return;
+    await gateway?.close();
+    await stopSilence?.();
+    gateway = stopSilence = undefined;
+    state = "down";
+    if (target === "up") gateway = await start(port);
+    if (target === "hang") stopSilence = await listenSilently(port);
+    state = target;
+  }
+
+  // Transitions run one at a time, in the order they were asked for.
+  let transitions = Promise.resolve();
+  const control = createServer((request, response) => {
+    const target = request.url?.slice(1) ?? "";
+    if (request.method === "GET" && target === "stats") {
+      response.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ state, ...gateway?.stats() }));
+    } else if (request.method === "POST" && STATES.includes(target)) {
+      transitions = transitions.then(() => enter(target as GatewayState));
+      transitions.then(
+        () => response.writeHead(204).end(),
+        (error: Error) => response.writeHead(500).end(error.message),
+      );
+      transitions = transitions.catch(() => {});
+    } else {
+      response.writeHead(404).end();
+    }
+  });
+  control.listen(0, "127.0.0.1");
+  await once(control, "listening");
+
+  project.provide("gatewayUrl", url);
+  project.provide("jwtSecret", crypto.randomUUID());
+  project.provide("gatewayControlUrl", `http://127.0.0.1:${(control.address() as AddressInfo).port}`);
+
+  return async () => {
+    await new Promise((resolve) => control.close(resolve));
+    await enter("down");
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  };
+}

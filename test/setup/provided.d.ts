@@ -1,0 +1,15 @@
+// Values the globalSetup files `provide` to vitest.config.ts and to the tests inside workerd.
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** The local Neon gateway's /sql endpoint (the worker's NEON_FETCH_ENDPOINT). */
+    gatewayUrl: string;
+    /** JWT_SECRET of the worker under test. */
+    jwtSecret: string;
+    /** A stand-in identity provider: its JWKS URL and the private key that signs its tokens. */
+    identityProvider: { jwksUrl: string; privateKey: JsonWebKey; keyId: string };
+    /** faults project only: the control server that stops, hangs and restarts its gateway (see faults.ts). */
+    gatewayControlUrl: string;
+  }
+}
+
+export {};

@@ -1,0 +1,16 @@
+import type { TestProject } from "vitest/node";
+import { startNeonGateway } from "../../local/gateway";
+import { startIdentityProvider } from "./identity-provider";
+
+// Real PostgreSQL when DATABASE_URL is set (CI runs both), embedded PGlite otherwise.
+export default async function setup(project: TestProject) {
+  const gateway = await startNeonGateway({ port: 0, databaseUrl: process.env.DATABASE_URL, migrate: true });
+  const { close: closeIdentityProvider, ...identityProvider } = await startIdentityProvider();
+  project.provide("gatewayUrl", gateway.url);
+  project.provide("jwtSecret", crypto.randomUUID());
+  project.provide("identityProvider", identityProvider);
+  return async () => {
+    await closeIdentityProvider();
+    await gateway.close();
+  };
+}

@@ -1,0 +1,125 @@
+import { NeonDbError } from "@neondatabase/serverless";
+import { DrizzleQueryError } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { findDatabaseError, isTransient, retryTransient, sqlState, violatedUniqueConstraint } from "../../src/db/errors";
+
+// The shapes of ../shared/neon-http-protocol.md, built from the driver's and Drizzle's own classes.
+function neonDbError(message: string, fields: Record<string, unknown> = {}) {
+  return Object.assign(new NeonDbError(message), fields);
+}
+const pkeyViolation = () =>
+  neonDbError('duplicate key value violates unique constraint "clients_pkey"', {
+    code: "23505",
+    constraint: "clients_pkey",
+    severity: "ERROR",
+    table: "clients",
+    schema: "public",
+  });
+const wrapped = (cause: unknown) => new DrizzleQueryError("insert into clients ...", ["u", "c"], cause as Error);
+// pg's DatabaseError (WebSocket mode): a plain Error with the fields as own properties.
+const pgDatabaseError = (code: string, constraint?: string) =>
+  Object.assign(new Error("pg says no"), { name: "error", code, constraint, severity: "ERROR", length: 100 });
+
+describe("SQLSTATE extraction", () => {
+  it.each([
+    ["DrizzleQueryError wrapping NeonDbError (neon-http query builder)", wrapped(pkeyViolation())],
+    ["plain NeonDbError (neon-http db.batch)", pkeyViolation()],
+    ["DrizzleQueryError wrapping pg's DatabaseError (neon-serverless)", wrapped(pgDatabaseError("23505", "clients_pkey"))],
+    ["a cause nested three deep", new Error("outer", { cause: new Error("middle", { cause: wrapped(pkeyViolation()) }) })],
+  ])("finds code and constraint in %s", (_, error) => {
+    expect(findDatabaseError(error)).toEqual({ code: "23505", constraint: "clients_pkey" });
+    expect(violatedUniqueConstraint(error)).toBe("clients_pkey");
+  });
+
+  it("tells the primary key from the email index", () => {
+    const email = wrapped(neonDbError("duplicate", { code: "23505", constraint: "clients_user_id_email_key" }));
+    expect(violatedUniqueConstraint(email)).toBe("clients_user_id_email_key");
+  });
+
+  it("reports no unique constraint for other SQLSTATEs", () => {
+    for (const code of ["23502", "22P02", "42P01", "42601"]) {
+      const error = wrapped(neonDbError("failed", { code, constraint: code === "23502" ? undefined : "x" }));
+      expect(sqlState(error)).toBe(code);
+      expect(violatedUniqueConstraint(error)).toBeUndefined();
+    }
+  });
+
+  it.each([
+    ["a connection error (rejected fetch)", neonDbError("Error connecting to database: TypeError: fetch failed", { sourceError: new TypeError("fetch failed") })],
+    ["an HTTP server error", neonDbError("Server error (HTTP status 500): boom")],
+    ["a non-database error", new TypeError("x is undefined")],
+    ["a Node system error", Object.assign(new Error("broken pipe"), { code: "EPIPE" })],
+    ["a string", "23505"],
+    ["null", null],
+    ["undefined", undefined],
+    ["an object with a numeric code", { code: 23505 }],
+  ])("finds nothing in %s", (_, error) => {
+    expect(findDatabaseError(error)).toBeUndefined();
+  });
+
+  it("terminates on cyclic causes", () => {
+    const a = new Error("a");
+    const b = new Error("b", { cause: a });
+    (a as { cause?: unknown }).cause = b;
+    expect(findDatabaseError(a)).toBeUndefined();
+    const selfCaused: { cause?: unknown } = new Error("self");
+    selfCaused.cause = selfCaused;
+    expect(isTransient(selfCaused)).toBe(false);
+    const cycleAroundDbError = wrapped(pkeyViolation());
+    (cycleAroundDbError.cause as { cause?: unknown }).cause = cycleAroundDbError;
+    expect(sqlState(cycleAroundDbError)).toBe("23505");
+  });
+
+  it("stops at a bounded depth", () => {
+    let deep: unknown = pkeyViolation();
+    for (let n = 0; n < 50; n++) deep = new Error(`level ${n}`, { cause: deep });
+    expect(findDatabaseError(deep)).toBeUndefined();
+  });
+});
+
+describe("transient failures", () => {
+  it.each([
+    ["08006 connection failure", wrapped(neonDbError("x", { code: "08006" }))],
+    ["08P01 query cancelled as the connection ended", wrapped(neonDbError("x", { code: "08P01" }))],
+    ["57P01 admin shutdown", wrapped(neonDbError("x", { code: "57P01" }))],
+    ["53300 too many connections", wrapped(neonDbError("x", { code: "53300" }))],
+    ["40001 serialization failure", neonDbError("x", { code: "40001" })],
+    ["40P01 deadlock", wrapped(pgDatabaseError("40P01"))],
+    ["the driver's connection error", wrapped(neonDbError("Error connecting to database: fetch failed", { sourceError: new TypeError("fetch failed") }))],
+    ["an HTTP 503 from the proxy", wrapped(neonDbError("Server error (HTTP status 503): unavailable"))],
+    ["a timeout while reading the response", wrapped(new DOMException("timed out", "TimeoutError"))],
+  ])("%s is transient", (_, error) => {
+    expect(isTransient(error)).toBe(true);
+  });
+
+  it.each([
+    ["23505 unique violation", wrapped(pkeyViolation())],
+    ["42601 syntax error", wrapped(neonDbError("x", { code: "42601" }))],
+    ["28P01 bad password", wrapped(neonDbError("x", { code: "28P01" }))],
+    ["an HTTP 413 from the proxy", wrapped(neonDbError("Server error (HTTP status 413): too large"))],
+    ["an HTTP 507 from the proxy", wrapped(neonDbError("Server error (HTTP status 507): response too large"))],
+    ["a programming error", new TypeError("x is undefined")],
+  ])("%s is not transient", (_, error) => {
+    expect(isTransient(error)).toBe(false);
+  });
+
+  it("retryTransient retries a transient failure once, and nothing else", async () => {
+    const connectionError = neonDbError("Error connecting to database", { sourceError: new Error("refused") });
+    let calls = 0;
+    await expect(retryTransient(async () => (++calls === 1 ? Promise.reject(connectionError) : "ok"))).resolves.toBe("ok");
+    expect(calls).toBe(2);
+
+    calls = 0;
+    const failing = (error: unknown) => async () => {
+      calls++;
+      throw error;
+    };
+    await expect(retryTransient(failing(connectionError))).rejects.toBe(connectionError);
+    expect(calls).toBe(2);
+
+    calls = 0;
+    const violation = wrapped(pkeyViolation());
+    await expect(retryTransient(failing(violation))).rejects.toBe(violation);
+    expect(calls).toBe(1);
+  });
+});
