@@ -3,6 +3,9 @@ import { defineConfig } from "vitest/config";
 
 // Three projects: the gateway's own tests run in Node; the API's tests run inside workerd, each
 // Workers project talking to a gateway that its globalSetup starts and `provide`s.
+// The worker logs a JSON line per request: show a test's output only when it fails.
+const silent = "passed-only" as const;
+
 const workersProject = (
   name: string,
   globalSetup: string,
@@ -21,7 +24,7 @@ const workersProject = (
       },
     })),
   ],
-  test: { name, include: [`test/${name}/**/*.test.ts`], globalSetup: [globalSetup], fileParallelism },
+  test: { name, include: [`test/${name}/**/*.test.ts`], globalSetup: [globalSetup], fileParallelism, silent },
 });
 
 export default defineConfig({
@@ -32,6 +35,7 @@ export default defineConfig({
           name: "gateway",
           environment: "node",
           include: ["test/gateway/**/*.test.ts"],
+          silent,
         },
       },
       workersProject("worker", "test/setup/worker.ts"),

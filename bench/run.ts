@@ -1,4 +1,4 @@
-// `npm run bench`: the four scenarios of issue 4 through the worker, the same statements straight
+// `npm run bench`: the four benchmark scenarios through the worker, the same statements straight
 // through the Neon driver (the baseline for the worker's overhead), and "check, then insert" through
 // the driver to measure the failure rate the API exists to remove.
 //
@@ -14,10 +14,9 @@ import { sign } from "hono/jwt";
 import { connectDriver } from "./driver-targets";
 import { overheadOf, renderSummary, renderTable, writeReport, type Measured, type PathKind, type Report } from "./report";
 import { chatBursts, distinctCreates, oneIdStampede, readsOfExisting, sizesFor, type ScenarioRun, type Sizes, type Target } from "./scenarios";
+import type { GatewayStats } from "../local/gateway";
 import { startLocalStack } from "./stack";
 import { WorkerTarget } from "./worker-target";
-
-type GatewayStats = { requests: number; statements: Record<string, number> };
 
 /** How a path's effects are observed: rows by id prefix, and the gateway's counters when in reach. */
 type Observer = { countRows(prefix: string): Promise<number>; stats: (() => GatewayStats) | null };
@@ -149,7 +148,7 @@ function checkThenInsertFigures(runs: readonly Measured[]): Report["checkThenIns
 }
 
 const { runs, backend } = args.url
-  ? { runs: await benchDeployed(args.url, args.token!), backend: "deployed (unknown)" }
+  ? { runs: await benchDeployed(args.url, args.token!), backend: "remote (not observed)" }
   : await benchLocal();
 
 const report: Report = {

@@ -52,15 +52,36 @@ export async function openPostgres(databaseUrl: string): Promise<Backend> {
       await control.query("SELECT pg_cancel_backend($1)", [processID]);
     },
     migrate: () => migratePostgres(databaseUrl),
+    // The main pool first: its connections come back only once the cancels queued on `control` have run.
     close: async () => {
-      await Promise.all([pool.end(), control.end()]);
+      await pool.end();
+      await control.end();
     },
   };
 }
 
+// PGlite's wire-protocol reader decodes values with a default TextDecoder, which drops a leading U+FEFF
+// from each one; PostgreSQL returns it as stored. The reader is built in PGlite's constructor, so the
+// constructor alone runs with a decoder that keeps the BOM.
+function newPgliteKeepingByteOrderMarks(dataDir: string | undefined): PGlite {
+  const global = globalThis as unknown as { TextDecoder: typeof TextDecoder };
+  const PlatformDecoder = global.TextDecoder;
+  global.TextDecoder = class extends PlatformDecoder {
+    constructor(label?: string, options?: { fatal?: boolean }) {
+      super(label, { fatal: options?.fatal ?? false, ignoreBOM: true });
+    }
+  };
+  try {
+    return new PGlite(dataDir ? { dataDir } : {});
+  } finally {
+    global.TextDecoder = PlatformDecoder;
+  }
+}
+
 export async function openPglite(dataDir?: string): Promise<Backend> {
   if (dataDir) await mkdir(dataDir, { recursive: true }); // PGlite creates only the last level
-  const pglite = await PGlite.create(dataDir ? { dataDir } : {});
+  const pglite = newPgliteKeepingByteOrderMarks(dataDir);
+  await pglite.waitReady;
   // A fresh adapter per client: an ended adapter must not deliver its late 'end' event to a new client.
   class PgliteClient extends pg.Client {
     constructor() {

@@ -1,16 +1,10 @@
 // The database gone or hung: every request still answers, in bounded time, with a 503 problem that
 // says when to retry; nothing is half-written, and the API recovers when the database returns.
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, inject, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { GatewayState } from "../setup/faults";
+import { setGateway } from "./gateway-control";
 import { call, createClient, expectProblem, newUser, randomId } from "../worker/helpers";
-
-const control = inject("gatewayControlUrl");
-
-async function setGateway(state: GatewayState) {
-  const response = await fetch(`${control}/${state}`, { method: "POST" });
-  expect(response.status, await response.text()).toBe(204);
-}
 
 // Two attempts (one retry, with under 250 ms of jitter), each bounded by the database timeout.
 const timeoutMs = Number(env.DB_TIMEOUT_MS);

@@ -116,6 +116,8 @@ describe("types", () => {
       ["int4[]", [5, null, 6], 1007, [5, null, 6]],
       ["uuid", "00000000-0000-4000-8000-000000000000", 2950, "00000000-0000-4000-8000-000000000000"],
       ["text", null, 25, null],
+      // A leading byte-order mark is data: PostgreSQL keeps it, so the gateway must too.
+      ["text", "\ufeffbom", 25, "\ufeffbom"],
     ];
     for (const [type, value, oid, expected] of cases) {
       const result = await sql.query(`SELECT $1::${type} AS v`, [value], { fullResults: true });

@@ -1,0 +1,12 @@
+import { expect, inject } from "vitest";
+import type { GatewayState } from "../setup/faults";
+
+const control = inject("gatewayControlUrl");
+// Switching the gateway takes well under a second; this only keeps a stuck control server from hanging a test.
+const SWITCH_TIMEOUT_MS = 30_000;
+
+/** Brings the faults project's gateway up, takes it down (connection refused) or makes it hang. */
+export async function setGateway(state: GatewayState) {
+  const response = await fetch(`${control}/${state}`, { method: "POST", signal: AbortSignal.timeout(SWITCH_TIMEOUT_MS) });
+  expect(response.status, await response.text()).toBe(204);
+}
