@@ -2,7 +2,6 @@
 // migrations, and `wrangler dev` on http://127.0.0.1:$PORT (8787) pointed at the gateway.
 // Prints one ready line, then the worker's logs. Ctrl-C stops everything it started.
 import { spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { startNeonGateway } from "./gateway";
 import { redactPassword } from "./migrate";
@@ -16,7 +15,6 @@ const dataDir = databaseUrl ? undefined : `${root}.data/pglite`;
 const READY_TIMEOUT_MS = 60_000;
 
 readDevVars();
-if (dataDir) mkdirSync(dataDir, { recursive: true });
 const gateway = await startNeonGateway({ port: 0, databaseUrl, dataDir, migrate: true });
 const wrangler = spawn(
   `${root}node_modules/.bin/wrangler`,
