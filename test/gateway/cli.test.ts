@@ -49,17 +49,21 @@ async function stop(cli: Cli, signal: NodeJS.Signals) {
 const statsOf = async (url: string) => (await (await fetch(new URL("/stats", url))).json()) as GatewayStats;
 
 const { DATABASE_URL: _inherited, ...envWithoutDatabase } = process.env;
-let cli: Cli; // the database URL as a flag; stopped with SIGINT
+const withUrlFlag = () => startCli(databaseUrlWithPassword ? ["--database-url", databaseUrlWithPassword] : [], envWithoutDatabase);
+// One process per test that stops one, so no test depends on another having run first (or not yet).
+let cli: Cli; // the database URL as a flag; serves this file's queries
 let other: Cli; // the database URL from the environment; stopped with SIGTERM
+let interrupted: Cli; // the database URL as a flag; stopped with SIGINT
 beforeAll(async () => {
-  [cli, other] = await Promise.all([
-    startCli(databaseUrlWithPassword ? ["--database-url", databaseUrlWithPassword] : [], envWithoutDatabase),
+  [cli, other, interrupted] = await Promise.all([
+    withUrlFlag(),
     startCli([], { ...envWithoutDatabase, ...(databaseUrlWithPassword && { DATABASE_URL: databaseUrlWithPassword }) }),
+    withUrlFlag(),
   ]);
   neonConfig.fetchEndpoint = cli.url;
 }, 30_000);
 afterAll(() => {
-  for (const started of [cli, other]) if (started?.child.exitCode === null) started.child.kill("SIGKILL");
+  for (const started of [cli, other, interrupted]) if (started?.child.exitCode === null) started.child.kill("SIGKILL");
 });
 
 const sql = neon(connectionString);
@@ -138,6 +142,7 @@ describe("npm run neon:local", () => {
   });
 
   it("stops cleanly on SIGINT", async () => {
-    expect(await stop(cli, "SIGINT")).toBe(0);
+    expect(interrupted.output()).not.toContain(password);
+    expect(await stop(interrupted, "SIGINT")).toBe(0);
   });
 });

@@ -36,7 +36,8 @@ describe("lifecycle", () => {
       await expect.poll(() => first.stats().requests).toBe(3);
       const started = Date.now();
       await first.close();
-      expect(Date.now() - started).toBeLessThan(3_000);
+      // Far below the 30 s statement, so it shows close() did not wait for it, and far above any CI stall.
+      expect(Date.now() - started).toBeLessThan(15_000);
       if (isPostgres) expect(await inFlight).toMatch(/^Error connecting to database/);
       await expect(sql.query("SELECT 1")).rejects.toThrow(/Error connecting to database/);
 

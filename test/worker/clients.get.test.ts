@@ -1,4 +1,7 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { createDb } from "../../src/db/client";
+import { clients } from "../../src/db/schema";
 import { type ClientJson, createClient, expectProblem, newUser, randomId } from "./helpers";
 
 describe("GET /api/clients/:id", () => {
@@ -65,9 +68,24 @@ describe("GET /api/clients", () => {
     expect(rest.nextCursor).toBeNull();
   });
 
-  it("defaults to 50 and answers an empty list with a null cursor", async () => {
+  it("answers an empty list with a null cursor", async () => {
     const user = await newUser();
     expect(await (await user.call("GET", "/api/clients")).json()).toEqual({ clients: [], nextCursor: null });
+  });
+
+  it("gives 50 clients a page by default, ordering clients created at the same moment by id", async () => {
+    const user = await newUser();
+    // One statement, so all 51 rows share created_at (now()): the cursor must page through the tie by id.
+    const db = createDb({ databaseUrl: env.DATABASE_URL, fetchEndpoint: env.NEON_FETCH_ENDPOINT, timeoutMs: 5000 });
+    const ids = Array.from({ length: 51 }, () => randomId("c"));
+    await db.insert(clients).values(ids.map((id) => ({ userId: user.id, id, name: id })));
+    const first = (await (await user.call("GET", "/api/clients")).json()) as Page;
+    expect(first.clients).toHaveLength(50);
+    expect(new Set(first.clients.map((c) => c.createdAt)).size).toBe(1);
+    const rest = (await (await user.call("GET", `/api/clients?cursor=${first.nextCursor}`)).json()) as Page;
+    expect(rest.nextCursor).toBeNull();
+    const newestFirst = [...ids].sort().reverse();
+    expect([...first.clients, ...rest.clients].map((c) => c.id)).toEqual(newestFirst);
   });
 
   it.each([

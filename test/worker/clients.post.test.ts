@@ -138,6 +138,23 @@ describe("POST /api/clients", () => {
       expect(await listAll(user)).toEqual([]);
     });
 
+    it("accepts every field at its longest: 64-character id, 200-character name after trimming, 254-character email", async () => {
+      const user = await newUser();
+      const longest = {
+        id: `${randomId("c")}${"i".repeat(64)}`.slice(0, 64),
+        name: `  ${"n".repeat(200)}  `,
+        email: `${"e".repeat(64)}@${"d".repeat(63)}.${"d".repeat(63)}.${"d".repeat(57)}.com`,
+        phone: "1".repeat(40),
+        company: "c".repeat(200),
+      };
+      expect(longest.email).toHaveLength(254);
+      const response = await user.call("POST", "/api/clients", { body: longest });
+      expect(response.status).toBe(201);
+      const { client } = (await response.json()) as Created;
+      expect(client).toMatchObject({ ...longest, name: "n".repeat(200) });
+      expect(await listAll(user)).toEqual([client]);
+    });
+
     it("names every unknown key", async () => {
       const user = await newUser();
       const response = await user.call("POST", "/api/clients", { body: { name: "A", userId: "x", role: "admin" } });

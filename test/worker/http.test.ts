@@ -1,8 +1,8 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
-import { call, expectProblem, newUser } from "./helpers";
+import { call, expectProblem, newUser, randomId } from "./helpers";
 
 describe("every response", () => {
   it("carries a generated X-Request-Id, or echoes a well-formed one", async () => {
@@ -52,5 +52,41 @@ describe("CORS", () => {
     const response = await withOrigins(new Request("https://api.test/health", { headers: { Origin: "https://app.test" } }));
     expect(response.headers.get("Access-Control-Allow-Origin")).toBe("https://app.test");
     expect(response.headers.get("Access-Control-Expose-Headers")).toContain("X-Request-Id");
+  });
+});
+
+describe("request log", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("writes one JSON line per request with its outcome, a warning for a resolved race, and no token, email or phone", async () => {
+    const lines: unknown[][] = [];
+    for (const level of ["log", "info", "warn", "error"] as const) {
+      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void lines.push(args));
+    }
+    const user = await newUser();
+    const id = randomId("c");
+    const secrets = { email: `${randomId("mail")}@example.com`, phone: `+1 555 ${Date.now()}` };
+    const created = await user.call("POST", "/api/clients", { body: { id, name: "Logged", ...secrets } });
+    const existing = await user.call("POST", "/api/clients", { body: { id, name: "Logged", ...secrets } });
+    const conflict = await user.call("POST", "/api/clients", { body: { name: "Other", ...secrets } });
+    expect([created.status, existing.status, conflict.status]).toEqual([201, 200, 409]);
+
+    const entries = lines.map((args) => {
+      expect(args).toHaveLength(1);
+      const text = args[0] as string;
+      for (const secret of [user.token, secrets.email, secrets.phone]) expect(text).not.toContain(secret);
+      return JSON.parse(text) as Record<string, unknown>;
+    });
+    const requests = entries.filter((entry) => entry.message === "request");
+    expect(requests.map(({ method, route, status, outcome }) => ({ method, route, status, outcome }))).toEqual([
+      { method: "POST", route: "/api/clients", status: 201, outcome: "created" },
+      { method: "POST", route: "/api/clients", status: 200, outcome: "existing" },
+      { method: "POST", route: "/api/clients", status: 409, outcome: "conflict" },
+    ]);
+    for (const request of requests) {
+      expect(request).toMatchObject({ level: "info", durationMs: expect.any(Number), requestId: expect.any(String) });
+    }
+    const warnings = entries.filter((entry) => entry.level === "warn");
+    expect(warnings).toEqual([expect.objectContaining({ requestId: requests[1]!.requestId, clientId: id })]);
   });
 });
