@@ -6,7 +6,6 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { unstable_readConfig } from "wrangler";
 
 const BUDGET_BYTES = 120 * 1024;
 const LARGEST_INPUTS_SHOWN = 8;
@@ -34,11 +33,9 @@ function largestPackages(metafile: Metafile): [string, number][] {
 
 const outdir = mkdtempSync(join(tmpdir(), "worker-size-"));
 try {
-  // A deploy without `minify = true` would ship an unminified bundle; measure the minified one
-  // either way, but say so, because then the budget is not what production gets.
-  const minifyConfigured = unstable_readConfig({ config: "wrangler.toml" }).minify === true;
+  // Exactly what `wrangler deploy` would upload: minified because wrangler.toml says so, and over the
+  // budget if that setting is ever dropped.
   const args = ["wrangler", "deploy", "--dry-run", "--outdir", outdir, "--metafile", join(outdir, "meta.json")];
-  if (!minifyConfigured) args.push("--minify");
   execFileSync("npx", args, { stdio: ["ignore", "ignore", "inherit"] });
 
   const modules = readdirSync(outdir).filter((file) => /\.(m?js|wasm)$/.test(file));
@@ -51,7 +48,6 @@ try {
   }
 
   console.log(`Worker bundle (${modules.join(", ")}): ${kib(rawBytes)}, gzip ${kib(gzipBytes)} (budget ${kib(BUDGET_BYTES)})`);
-  if (!minifyConfigured) console.log("note: wrangler.toml does not set `minify = true`; measured with --minify");
   console.log("largest packages in the bundle (minified, before gzip):");
   const metafile = JSON.parse(readFileSync(join(outdir, "meta.json"), "utf8")) as Metafile;
   for (const [name, bytes] of largestPackages(metafile)) console.log(`  ${kib(bytes).padStart(11)}  ${name}`);

@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { startNeonGateway } from "./gateway";
 import { redactPassword } from "./migrate";
-import { readDevVars, signDevToken } from "./token";
+import { ensureDevVars, signDevToken } from "./token";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const host = "127.0.0.1";
@@ -14,7 +14,7 @@ const databaseUrl = process.env.DATABASE_URL;
 const dataDir = databaseUrl ? undefined : `${root}.data/pglite`;
 const READY_TIMEOUT_MS = 60_000;
 
-readDevVars();
+ensureDevVars();
 const gateway = await startNeonGateway({ port: 0, databaseUrl, dataDir, migrate: true });
 const wrangler = spawn(
   `${root}node_modules/.bin/wrangler`,

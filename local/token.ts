@@ -9,14 +9,14 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const devVarsFile = `${root}.dev.vars`;
 const TOKEN_LIFETIME_SECONDS = 24 * 3600;
 
-/** The worker's local settings, from .dev.vars; copies .dev.vars.example there first if it is missing. */
-export function readDevVars(): Record<string, string | undefined> {
+/** Creates .dev.vars from .dev.vars.example when it is missing: `wrangler dev` reads the worker's secrets there. */
+export function ensureDevVars(): void {
   if (!existsSync(devVarsFile)) copyFileSync(`${root}.dev.vars.example`, devVarsFile);
-  return parseEnv(readFileSync(devVarsFile, "utf8"));
 }
 
 export async function signDevToken(userId: string): Promise<string> {
-  const secret = readDevVars().JWT_SECRET;
+  ensureDevVars();
+  const secret = parseEnv(readFileSync(devVarsFile, "utf8")).JWT_SECRET;
   if (!secret) throw new Error(`no JWT_SECRET in ${devVarsFile}`);
   const now = Math.floor(Date.now() / 1000);
   return sign({ sub: userId, iat: now, exp: now + TOKEN_LIFETIME_SECONDS }, secret, "HS256");

@@ -30,9 +30,10 @@ const app = new Hono<AppEnv>()
       maxAge: 600,
     }),
   )
-  .use(database)
+  // The database client is made only for requests that reach a route using it: not for a 401 or a 404.
+  .use("/health", database)
   .route("/health", healthRoutes)
-  .use("/api/*", authenticate)
+  .use("/api/*", authenticate, database)
   .route("/api/clients", clientsRoutes);
 
 app.notFound((c) => problemResponse(c, new ApiError("not-found", "No such route.")));

@@ -33,7 +33,6 @@ async function answerWithin<T>(work: Promise<T>, what: string): Promise<T> {
   }
 }
 
-
 async function create(user: User, phase: Phase, id: string, name: string): Promise<Attempt> {
   const response = await answerWithin(user.call("POST", "/api/clients", { body: { id, name } }), `POST ${id} (${phase})`);
   const attempt: Attempt = { phase, id, name, status: response.status };
