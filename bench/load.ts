@@ -45,3 +45,11 @@ export function countStatuses(samples: readonly Sample[]): Record<string, number
   for (const { status } of samples) counts[status] = (counts[status] ?? 0) + 1;
   return counts;
 }
+
+/** One line for each status whose count differs from the expected one. */
+export function statusMismatches(seen: Record<string, number>, expected: Record<string, number>): string[] {
+  return Object.keys({ ...seen, ...expected }).flatMap((status) => {
+    const [got, wanted] = [seen[status] ?? 0, expected[status] ?? 0];
+    return got === wanted ? [] : [`${got} answers ${status}, expected ${wanted}`];
+  });
+}

@@ -1,25 +1,37 @@
-// `npm run bench`: the four benchmark scenarios through the worker, the same statements straight
-// through the Neon driver (the baseline for the worker's overhead), and "check, then insert" through
-// the driver to measure the failure rate the API exists to remove.
+// `npm run bench`: the four benchmark scenarios through our worker and through the floor worker (the
+// same statements through the bare Neon driver, in the same local runtime), with the CPU time of each
+// runtime's processes; the same statements from Node with no runtime; "check, then insert" to measure
+// the failure rate the API exists to remove; start-up profiles of both bundles; our isolate's heap over
+// a soak; and, on PostgreSQL, the cost of each operation as the table grows to a million rows.
 //
 //   npm run bench                          local stack: gateway on PGlite, or PostgreSQL with DATABASE_URL
-//   npm run bench -- --scale 0.25          a quarter of the requests
-//   npm run bench -- --url https://... --token <jwt>   a deployed worker (worker path only)
+//   npm run bench -- --scale 0.1           a tenth of the requests and rows, about a minute
+//   npm run bench -- --url https://... --token <jwt>   a deployed worker (its scenarios only)
 //   npm run bench -- --out bench/results/mine.json
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { availableParallelism } from "node:os";
+import { availableParallelism, cpus, release, totalmem, type } from "node:os";
 import { parseArgs } from "node:util";
 import { sign } from "hono/jwt";
-import { connectDriver } from "./driver-targets";
-import { overheadOf, renderSummary, renderTable, writeReport, type Measured, type PathKind, type Report } from "./report";
-import { chatBursts, distinctCreates, oneIdStampede, readsOfExisting, sizesFor, type ScenarioRun, type Sizes, type Target } from "./scenarios";
 import type { GatewayStats } from "../local/gateway";
-import { startLocalStack } from "./stack";
+import { createBenchDatabase } from "./database";
+import { connectDriver } from "./driver-targets";
+import { growth, growthSizesFor } from "./growth";
+import { Inspector, topFunctions } from "./inspector";
+import { inPool, statusMismatches } from "./load";
+import { CPU_TARGET, overheadOf, renderSummary, renderTable, targetsOf, writeReport, type Measured, type PathKind, type Report } from "./report";
+import { cpuMs, type RuntimeProcesses } from "./runtime";
+import { chatBursts, distinctCreates, oneIdStampede, readsOfExisting, sizesFor, type ScenarioRun, type Sizes, type Target } from "./scenarios";
+import { soak, soakSizesFor } from "./soak";
+import { FLOOR_CONFIG, OUR_CONFIG, startLocalStack } from "./stack";
+import { compareStartup } from "./startup";
 import { WorkerTarget } from "./worker-target";
 
 /** How a path's effects are observed: rows by id prefix, and the gateway's counters when in reach. */
 type Observer = { countRows(prefix: string): Promise<number>; stats: (() => GatewayStats) | null };
+
+/** One way of serving the scenarios, and the runtime processes whose CPU time it costs (if local). */
+type Path = { kind: PathKind; target: Target; observer: Observer; processes: RuntimeProcesses | null };
 
 const MAX_LISTED_PROBLEMS = 10;
 
@@ -41,12 +53,13 @@ const runTag = randomBytes(4).toString("hex");
 const startedAt = new Date();
 const sizes = sizesFor(scale);
 
+/** Progress on stderr, so that a long run shows where it is and the table stays clean on stdout. */
+function progress(step: string): void {
+  console.error(`[bench ${((performance.now() / 1000) | 0).toString().padStart(4)} s] ${step}`);
+}
+
 function failuresOf(run: ScenarioRun, rows: number | null): string[] {
-  const statuses = new Set([...Object.keys(run.statuses), ...Object.keys(run.expectedStatuses)]);
-  const failures = [...statuses].flatMap((status) => {
-    const [seen, wanted] = [run.statuses[status] ?? 0, run.expectedStatuses[status] ?? 0];
-    return seen === wanted ? [] : [`${seen} answers ${status}, expected ${wanted}`];
-  });
+  const failures = statusMismatches(run.statuses, run.expectedStatuses);
   if (rows !== null && rows !== run.expectedRows) failures.push(`${rows} rows in the database, expected ${run.expectedRows}`);
   failures.push(...run.problems.slice(0, MAX_LISTED_PROBLEMS));
   if (run.problems.length > MAX_LISTED_PROBLEMS) failures.push(`... and ${run.problems.length - MAX_LISTED_PROBLEMS} more`);
@@ -62,72 +75,138 @@ function perRequest(before: GatewayStats, after: GatewayStats, requests: number)
   return { roundTrips: (after.requests - before.requests) / requests, statements };
 }
 
-async function measure(path: PathKind, observer: Observer, scenario: () => Promise<ScenarioRun>): Promise<Measured> {
+async function measure(path: Path, scenario: () => Promise<ScenarioRun>): Promise<Measured> {
+  const { observer, processes } = path;
   const before = observer.stats?.();
+  const cpuBefore = processes && cpuMs(processes);
   const run = await scenario();
+  const cpuAfter = processes && cpuMs(processes);
   const counters = before && observer.stats ? perRequest(before, observer.stats(), run.requests) : null;
   const rows = await observer.countRows(run.rowIdPrefix);
   return {
     ...run,
-    path,
+    path: path.kind,
     rows,
     roundTripsPerRequest: counters?.roundTrips ?? null,
     statementsPerRequest: counters?.statements ?? null,
+    cpuPerRequest:
+      cpuBefore && cpuAfter
+        ? { worker: (cpuAfter.worker - cpuBefore.worker) / run.requests, proxy: (cpuAfter.proxy - cpuBefore.proxy) / run.requests }
+        : null,
     failures: failuresOf(run, rows),
   };
 }
 
 /** A few unrecorded requests first, so connection set-up and JIT warm-up stay out of the percentiles. */
 async function warmUp(target: Target, idPrefix: string): Promise<void> {
-  const small: Sizes = { ...sizes, distinctCreates: 50, reads: 50, concurrency: 10 };
+  const small: Sizes = { ...sizes, distinctCreates: 100, reads: 100, concurrency: 10 };
   const [, ids] = await distinctCreates(target, idPrefix, small);
   await readsOfExisting(target, ids, idPrefix, small);
 }
 
-async function measureAllScenarios(path: PathKind, target: Target, observer: Observer): Promise<Measured[]> {
-  const prefix = `${runTag}-${path.slice(0, 1)}-`;
-  await warmUp(target, `${prefix}warm-`);
-  const burst = await measure(path, observer, () => chatBursts(target, `${prefix}burst-`, sizes));
-  const oneId = await measure(path, observer, () => oneIdStampede(target, `${prefix}one-`, sizes));
-  let existingIds: string[] = [];
-  const distinct = await measure(path, observer, async () => {
-    const [run, ids] = await distinctCreates(target, `${prefix}new-`, sizes);
-    existingIds = ids;
-    return run;
-  });
-  const reads = await measure(path, observer, () => readsOfExisting(target, existingIds, `${prefix}new-`, sizes));
-  return [burst, oneId, distinct, reads];
+const prefixOf = (path: Path) => `${runTag}-${path.kind}-`;
+
+/**
+ * Every scenario on every path, the paths taking turns scenario by scenario, so that a busy moment on
+ * the shared machine falls on all of them alike rather than on whichever path ran then.
+ */
+async function measureAllScenarios(paths: readonly Path[]): Promise<Measured[]> {
+  progress(`warm-up: ${paths.map((path) => path.kind).join(", ")}`);
+  for (const path of paths) await warmUp(path.target, `${prefixOf(path)}warm-`);
+  const created = new Map<PathKind, string[]>();
+  const scenarios: ((path: Path) => Promise<ScenarioRun>)[] = [
+    (path) => chatBursts(path.target, `${prefixOf(path)}burst-`, sizes),
+    (path) => oneIdStampede(path.target, `${prefixOf(path)}one-`, sizes),
+    async (path) => {
+      const [run, ids] = await distinctCreates(path.target, `${prefixOf(path)}new-`, sizes);
+      created.set(path.kind, ids);
+      return run;
+    },
+    (path) => readsOfExisting(path.target, created.get(path.kind) ?? [], `${prefixOf(path)}new-`, sizes),
+  ];
+  const byPath = new Map(paths.map((path) => [path.kind, [] as Measured[]]));
+  for (const [i, scenario] of scenarios.entries()) {
+    progress(`scenario ${i + 1} of ${scenarios.length}`);
+    for (const path of paths) byPath.get(path.kind)!.push(await measure(path, () => scenario(path)));
+  }
+  return [...byPath.values()].flat();
 }
 
-async function benchDeployed(url: string, token: string): Promise<Measured[]> {
+async function benchDeployed(url: string, token: string): Promise<Pick<Report, "runs" | "backend">> {
   const worker = new WorkerTarget(url, token, timeoutMs);
   const observer: Observer = {
     countRows: async (prefix) => (await worker.listIds()).filter((id) => id.startsWith(prefix)).length,
     stats: null,
   };
-  return measureAllScenarios("worker", worker, observer);
+  return { runs: await measureAllScenarios([{ kind: "worker", target: worker, observer, processes: null }]), backend: "remote (not observed)" };
 }
 
-async function benchLocal(): Promise<{ runs: Measured[]; backend: string }> {
-  const jwtSecret = randomBytes(32).toString("base64url");
-  const stack = await startLocalStack(jwtSecret);
+/** Our worker's CPU profile under a read and create load, top entries by self time. */
+async function profileUnderLoad(inspector: Inspector, target: WorkerTarget, idPrefix: string) {
+  const ids = Array.from({ length: Math.max(200, Math.round(1500 * scale)) }, (_, i) => `${idPrefix}${i}`);
+  const profile = await inspector.profile(async () => {
+    await inPool(ids, sizes.concurrency, (id) => target.create({ id, name: `Profiled ${id}` }));
+    await inPool(ids, sizes.concurrency, (id) => target.read(id));
+  });
+  return topFunctions(profile, 15);
+}
+
+type LocalFigures = Pick<Report, "runs" | "backend" | "startup" | "soak" | "growth" | "loadProfile">;
+
+async function benchLocal(): Promise<LocalFigures> {
+  // Before anything else runs: start-up profiles are the figures most easily disturbed.
+  progress("start-up profiles (wrangler check startup)");
+  const [ours, floor] = await compareStartup([OUR_CONFIG, FLOOR_CONFIG], Math.max(3, Math.round(7 * scale)));
+  const startup = { ours: ours!, floor: floor!, ratio: ours!.medianMs / floor!.medianMs };
+
+  const serverUrl = process.env.DATABASE_URL;
+  const database = serverUrl ? await createBenchDatabase(serverUrl, `clients_bench_${runTag}`) : null;
   try {
-    const driver = connectDriver(stack.gateway.url, timeoutMs);
-    const stats = () => stack.gateway.stats();
-    const userOf = (path: PathKind) => `bench-${runTag}-${path}`;
-    const observerOf = (path: PathKind): Observer => ({ countRows: (prefix) => driver.countRows(userOf(path), prefix), stats });
+    const jwtSecret = randomBytes(32).toString("base64url");
+    progress(`starting the gateway and both workers${database ? " on a database of the run's own" : ""}`);
+    const stack = await startLocalStack(jwtSecret, database?.url);
+    try {
+      const driver = connectDriver(stack.gateway.url, timeoutMs);
+      const stats = () => stack.gateway.stats();
+      const userOf = (path: PathKind) => `bench-${runTag}-${path}`;
+      const observerOf = (path: PathKind): Observer => ({ countRows: (prefix) => driver.countRows(userOf(path), prefix), stats });
+      const tokenFor = async (userId: string) => {
+        const now = Math.floor(Date.now() / 1000);
+        return sign({ sub: userId, iat: now, exp: now + 3600 }, jwtSecret, "HS256");
+      };
 
-    const now = Math.floor(Date.now() / 1000);
-    const token = await sign({ sub: userOf("worker"), iat: now, exp: now + 3600 }, jwtSecret, "HS256");
-    const runs = await measureAllScenarios("worker", new WorkerTarget(stack.workerUrl, token, timeoutMs), observerOf("worker"));
-    runs.push(...(await measureAllScenarios("driver", driver.raceSafeTarget(userOf("driver")), observerOf("driver"))));
+      const ourTarget = new WorkerTarget(stack.ours.url, await tokenFor(userOf("worker")), timeoutMs);
+      const paths: Path[] = [
+        { kind: "worker", target: ourTarget, observer: observerOf("worker"), processes: stack.ours.processes },
+        // The floor takes the bearer token as the user id: it checks nothing.
+        { kind: "floor", target: new WorkerTarget(stack.floor.url, userOf("floor"), timeoutMs), observer: observerOf("floor"), processes: stack.floor.processes },
+        { kind: "node-driver", target: driver.raceSafeTarget(userOf("node-driver")), observer: observerOf("node-driver"), processes: null },
+      ];
+      const runs = await measureAllScenarios(paths);
+      const naive: Path = { kind: "check-then-insert", target: driver.checkThenInsertTarget(userOf("check-then-insert")), observer: observerOf("check-then-insert"), processes: null };
+      runs.push(await measure(naive, () => chatBursts(naive.target, `${prefixOf(naive)}burst-`, sizes)));
 
-    const naive = driver.checkThenInsertTarget(userOf("check-then-insert"));
-    const naiveObserver = observerOf("check-then-insert");
-    runs.push(await measure("check-then-insert", naiveObserver, () => chatBursts(naive, `${runTag}-c-burst-`, sizes)));
-    return { runs, backend: stack.gateway.backend };
+      const inspector = await Inspector.connect(stack.ours.inspectorPort);
+      try {
+        const cpuMissed = overheadOf(runs).some((o) => (o.scenario === "reads" || o.scenario === "distinct") && (o.cpuRatio ?? 0) > CPU_TARGET);
+        if (cpuMissed) progress("CPU target missed: profiling our worker under load");
+        const loadProfile = cpuMissed ? await profileUnderLoad(inspector, ourTarget, `${runTag}-profiled-`) : null;
+        progress("soak");
+        const soaked = await soak(ourTarget, inspector, `${runTag}-soak-`, soakSizesFor(scale));
+        const heavyUser = userOf("worker");
+        if (database) progress("growth with data");
+        const grown = database
+          ? await growth(database.url, ourTarget, heavyUser, `${runTag}-growth-`, growthSizesFor(scale))
+          : { skipped: "needs PostgreSQL: set DATABASE_URL" };
+        return { runs, backend: stack.gateway.backend, startup, soak: soaked, growth: grown, loadProfile };
+      } finally {
+        inspector.close();
+      }
+    } finally {
+      await stack.close();
+    }
   } finally {
-    await stack.close();
+    await database?.drop();
   }
 }
 
@@ -147,25 +226,31 @@ function checkThenInsertFigures(runs: readonly Measured[]): Report["checkThenIns
   return { requests: run.requests, failed, failureRate: failed / run.requests, idsWithAFailure };
 }
 
-const { runs, backend } = args.url
-  ? { runs: await benchDeployed(args.url, args.token!), backend: "remote (not observed)" }
+const figures: LocalFigures = args.url
+  ? { ...(await benchDeployed(args.url, args.token!)), startup: null, soak: null, growth: null, loadProfile: null }
   : await benchLocal();
 
+const overhead = overheadOf(figures.runs);
+const { growth: grown, soak: soaked } = figures;
 const report: Report = {
   startedAt: startedAt.toISOString(),
   commit: commit(),
   node: process.version,
   cpus: availableParallelism(),
-  backend,
-  target: args.url ?? "local worker (wrangler dev runtime)",
+  machine: `${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? "unknown"}), ${Math.round(totalmem() / 2 ** 30)} GiB, ${type()} ${release()}`,
+  target: args.url ?? "local workers (wrangler's local runtime)",
   scale,
-  runs,
-  overhead: overheadOf(runs),
-  checkThenInsert: checkThenInsertFigures(runs),
+  ...figures,
+  overhead,
+  targets: targetsOf({ ...figures, overhead }),
+  checkThenInsert: checkThenInsertFigures(figures.runs),
   // The check-then-insert path is there to fail; its failures are the measurement, not a fault.
-  passed: runs.every((run) => run.path === "check-then-insert" || run.failures.length === 0),
+  passed:
+    figures.runs.every((run) => run.path === "check-then-insert" || run.failures.length === 0) &&
+    (soaked?.failures.length ?? 0) === 0 &&
+    !(grown && "failures" in grown && grown.failures.length > 0),
 };
-const outPath = args.out ?? `bench/results/bench-${startedAt.toISOString().replace(/[:.]/g, "-")}-${backend.split(" ")[0]}.json`;
+const outPath = args.out ?? `bench/results/bench-${startedAt.toISOString().replace(/[:.]/g, "-")}-${report.backend.split(" ")[0]}.json`;
 writeReport(outPath, report);
 console.log(renderTable(report));
 console.log(renderSummary(report));

@@ -1,38 +1,84 @@
-// The local stack the benchmark measures: the project's Neon gateway (PGlite, or PostgreSQL when
-// DATABASE_URL is set) and the worker under wrangler's local runtime, both on free loopback ports.
+// The local stack the benchmark measures: the project's Neon gateway (PGlite, or PostgreSQL when a URL
+// is given) and two workers under wrangler's local runtime, started the same way on free loopback ports:
+// ours, and the floor worker (bench/floor) that runs the same statements with nothing else.
+import { createServer } from "node:net";
 import { unstable_dev } from "wrangler";
 import { type NeonGateway, startNeonGateway } from "../local/gateway";
+import { type RuntimeProcesses, runtimeProcesses, workerdProcesses } from "./runtime";
+
+export type LocalWorker = {
+  url: string;
+  /** The DevTools inspector of the worker's isolate. */
+  inspectorPort: number;
+  processes: RuntimeProcesses;
+  stop(): Promise<void>;
+};
 
 export type LocalStack = {
-  workerUrl: string;
   gateway: NeonGateway;
+  ours: LocalWorker;
+  floor: LocalWorker;
   close(): Promise<void>;
 };
 
-/** The gateway runs the queries on its own database; the worker only needs a well-formed URL. */
+export const OUR_CONFIG = "wrangler.toml";
+export const FLOOR_CONFIG = "bench/floor/wrangler.toml";
+
+/** The gateway runs the queries on its own database; the workers only need a well-formed URL. */
 export const WORKER_DATABASE_URL = "postgresql://bench:bench@localhost/bench";
 
-export async function startLocalStack(jwtSecret: string): Promise<LocalStack> {
-  const gateway = await startNeonGateway({ port: 0, databaseUrl: process.env.DATABASE_URL, migrate: true });
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function startWorker(script: string, config: string, vars: Record<string, string>): Promise<LocalWorker> {
+  const before = workerdProcesses();
+  const inspectorPort = await freePort();
+  const worker = await unstable_dev(script, {
+    config,
+    ip: "127.0.0.1",
+    port: 0,
+    inspectorPort,
+    vars,
+    // Our worker's one log line per request would flood the table; the bench reports what matters.
+    logLevel: "none",
+    experimental: { disableExperimentalWarning: true, disableDevRegistry: true },
+  });
   try {
-    const worker = await unstable_dev("src/index.ts", {
-      config: "wrangler.toml",
-      ip: "127.0.0.1",
-      port: 0,
-      vars: { NEON_FETCH_ENDPOINT: gateway.url, DATABASE_URL: WORKER_DATABASE_URL, JWT_SECRET: jwtSecret },
-      // The worker's one log line per request would flood the table; the bench reports what matters.
-      logLevel: "none",
-      experimental: { disableExperimentalWarning: true, disableDevRegistry: true },
-    });
+    const url = `http://${worker.address}:${worker.port}`;
+    // The worker's own process starts with its first request.
+    await (await fetch(`${url}/health`)).arrayBuffer();
+    return { url, inspectorPort, processes: runtimeProcesses(worker.port, before), stop: () => worker.stop() };
+  } catch (error) {
+    await worker.stop();
+    throw error;
+  }
+}
+
+export async function startLocalStack(jwtSecret: string, databaseUrl: string | undefined): Promise<LocalStack> {
+  const gateway = await startNeonGateway({ port: 0, databaseUrl, migrate: true });
+  const started: LocalWorker[] = [];
+  try {
+    const vars = { NEON_FETCH_ENDPOINT: gateway.url, DATABASE_URL: WORKER_DATABASE_URL };
+    const ours = await startWorker("src/index.ts", OUR_CONFIG, { ...vars, JWT_SECRET: jwtSecret });
+    started.push(ours);
+    const floor = await startWorker("bench/floor/worker.ts", FLOOR_CONFIG, vars);
+    started.push(floor);
     return {
-      workerUrl: `http://${worker.address}:${worker.port}`,
       gateway,
+      ours,
+      floor,
       close: async () => {
-        await worker.stop();
+        for (const worker of started) await worker.stop();
         await gateway.close();
       },
     };
   } catch (error) {
+    for (const worker of started) await worker.stop();
     await gateway.close();
     throw error;
   }

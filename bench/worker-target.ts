@@ -1,4 +1,5 @@
 // The worker as the benchmark sees it: plain HTTP, as a client application would call it.
+import type { Status } from "./load";
 import type { Answer, ClientSeen, Target } from "./scenarios";
 
 type ClientBody = { client?: ClientSeen };
@@ -18,20 +19,30 @@ export class WorkerTarget implements Target {
     return this.send("GET", `/api/clients/${encodeURIComponent(id)}`);
   }
 
+  /** One page of the caller's clients, newest first. */
+  async list(limit: number, cursor?: string): Promise<{ status: Status; clients: ClientSeen[]; nextCursor: string | null }> {
+    const query = `?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+    const response = await fetch(new URL(`/api/clients${query}`, this.baseUrl), {
+      headers: { authorization: `Bearer ${this.token}` },
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+    if (response.status !== 200) {
+      await response.arrayBuffer();
+      return { status: response.status, clients: [], nextCursor: null };
+    }
+    const page = (await response.json()) as { clients: ClientSeen[]; nextCursor: string | null };
+    return { status: 200, ...page };
+  }
+
   /** Pages through the caller's clients; used to count rows when the database is out of reach. */
   async listIds(): Promise<string[]> {
     const ids: string[] = [];
-    let cursor: string | null = null;
+    let cursor: string | undefined;
     do {
-      const query: string = `?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
-      const response = await fetch(new URL(`/api/clients${query}`, this.baseUrl), {
-        headers: { authorization: `Bearer ${this.token}` },
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      if (response.status !== 200) throw new Error(`listing clients answered ${response.status}: ${await response.text()}`);
-      const page = (await response.json()) as { clients: ClientSeen[]; nextCursor: string | null };
+      const page = await this.list(100, cursor);
+      if (page.status !== 200) throw new Error(`listing clients answered ${page.status}`);
       ids.push(...page.clients.map((client) => client.id));
-      cursor = page.nextCursor;
+      cursor = page.nextCursor ?? undefined;
     } while (cursor);
     return ids;
   }

@@ -1,0 +1,27 @@
+// On PostgreSQL the benchmark runs in a database of its own, created beside the one DATABASE_URL names
+// and dropped afterwards: a million generated rows never land in the database the tests use.
+import pg from "pg";
+
+export type BenchDatabase = { url: string; drop(): Promise<void> };
+
+async function onServer<T>(serverUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function createBenchDatabase(serverUrl: string, name: string): Promise<BenchDatabase> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain database name: ${name}`);
+  await onServer(serverUrl, (client) => client.query(`CREATE DATABASE ${name}`));
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    // FORCE: the gateway's pool may still hold idle connections while it closes.
+    drop: () => onServer(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  };
+}

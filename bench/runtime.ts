@@ -1,0 +1,107 @@
+// The operating system's view of a local worker: which workerd processes wrangler started for it and
+// how much CPU they have used. Linux only (/proc); the benchmark runs the worker on this machine.
+import { execFileSync } from "node:child_process";
+import { readFileSync, readdirSync, readlinkSync } from "node:fs";
+
+const TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
+
+/** wrangler's local runtime for one worker: its proxy process (which owns the public port) and the worker's. */
+export type RuntimeProcesses = { proxy: number; worker: number };
+
+export type CpuMs = { proxy: number; worker: number };
+
+function readStat(pid: number): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // The command name sits in parentheses and may contain spaces: fields are counted after it.
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+}
+
+const parentOf = (pid: number) => Number(readStat(pid)[1]);
+
+const commandOf = (pid: number) => readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+
+function livePids(): number[] {
+  return readdirSync("/proc").filter((name) => /^\d+$/.test(name)).map(Number);
+}
+
+function descendantsOf(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const pid of livePids()) {
+    try {
+      const parent = parentOf(pid);
+      children.set(parent, [...(children.get(parent) ?? []), pid]);
+    } catch {
+      // The process ended while the table was read.
+    }
+  }
+  const found: number[] = [];
+  const queue = [...(children.get(root) ?? [])];
+  while (queue.length > 0) {
+    const pid = queue.shift()!;
+    found.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return found;
+}
+
+/** The workerd processes below this Node process. */
+export function workerdProcesses(): number[] {
+  return descendantsOf(process.pid).filter((pid) => {
+    try {
+      return commandOf(pid) === "workerd";
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Socket inodes listening on `port` on IPv4 or IPv6 loopback/any. */
+function listeningInodes(port: number): Set<string> {
+  const inodes = new Set<string>();
+  const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    for (const line of readFileSync(table, "utf8").split("\n").slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      const [localAddress, state, inode] = [fields[1], fields[3], fields[9]];
+      if (state === "0A" && localAddress?.endsWith(`:${hexPort}`) && inode) inodes.add(inode);
+    }
+  }
+  return inodes;
+}
+
+function ownsSocket(pid: number, inodes: Set<string>): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      const target = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+      return target !== undefined && inodes.has(target);
+    });
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Tells apart the two workerd processes wrangler started for the worker on `port`, among the ones that
+ * appeared since `before`: the proxy listens on the port, the other one runs the worker's code.
+ */
+export function runtimeProcesses(port: number, before: readonly number[]): RuntimeProcesses {
+  const started = workerdProcesses().filter((pid) => !before.includes(pid));
+  const inodes = listeningInodes(port);
+  const proxy = started.find((pid) => ownsSocket(pid, inodes));
+  const worker = started.filter((pid) => pid !== proxy);
+  if (proxy === undefined || worker.length !== 1) {
+    throw new Error(`expected a proxy and one worker process for port ${port}, found workerd ${started.join(", ") || "none"}`);
+  }
+  return { proxy, worker: worker[0]! };
+}
+
+/** User plus system CPU time the process (all its threads) has used so far. */
+function cpuMsOf(pid: number): number {
+  const fields = readStat(pid);
+  // utime and stime are fields 14 and 15 of /proc/<pid>/stat, 12 and 13 after the command name.
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+}
+
+export function cpuMs(processes: RuntimeProcesses): CpuMs {
+  return { proxy: cpuMsOf(processes.proxy), worker: cpuMsOf(processes.worker) };
+}
