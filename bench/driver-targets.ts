@@ -5,7 +5,6 @@ import { createDb, type Database } from "../src/db/client";
 import { createClient, findClient } from "../src/db/clients";
 import { retryTransient, violatedUniqueConstraint } from "../src/db/errors";
 import { CLIENTS_PRIMARY_KEY, clients, type ClientRow } from "../src/db/schema";
-import { WORKER_DATABASE_URL } from "./stack";
 import type { Answer, Target } from "./scenarios";
 
 const seen = (row: ClientRow) => ({ id: row.id, name: row.name, createdAt: row.createdAt.toISOString() });
@@ -15,8 +14,8 @@ async function read(db: Database, userId: string, id: string): Promise<Answer> {
   return row ? { status: 200, client: seen(row) } : { status: 404 };
 }
 
-export function connectDriver(gatewayUrl: string, timeoutMs: number) {
-  const db = createDb({ databaseUrl: WORKER_DATABASE_URL, fetchEndpoint: gatewayUrl, timeoutMs });
+export function connectDriver(gatewayUrl: string, databaseUrl: string, timeoutMs: number) {
+  const db = createDb({ databaseUrl, fetchEndpoint: gatewayUrl, timeoutMs });
   return {
     countRows: (userId: string, idPrefix: string) =>
       db.$count(clients, and(eq(clients.userId, userId), like(clients.id, `${idPrefix}%`))),

@@ -156,7 +156,7 @@ type LocalFigures = Pick<Report, "runs" | "backend" | "startup" | "soak" | "grow
 async function benchLocal(): Promise<LocalFigures> {
   // Before anything else runs: start-up profiles are the figures most easily disturbed.
   progress("start-up profiles (wrangler check startup)");
-  const [ours, floor] = await compareStartup([OUR_CONFIG, FLOOR_CONFIG], Math.max(3, Math.round(7 * scale)));
+  const [ours, floor] = await compareStartup([OUR_CONFIG, FLOOR_CONFIG], Math.max(1, Math.round(5 * scale)));
   const startup = { ours: ours!, floor: floor!, ratio: ours!.medianMs / floor!.medianMs };
 
   const serverUrl = process.env.DATABASE_URL;
@@ -166,7 +166,7 @@ async function benchLocal(): Promise<LocalFigures> {
     progress(`starting the gateway and both workers${database ? " on a database of the run's own" : ""}`);
     const stack = await startLocalStack(jwtSecret, database?.url);
     try {
-      const driver = connectDriver(stack.gateway.url, timeoutMs);
+      const driver = connectDriver(stack.gateway.url, stack.databaseUrl, timeoutMs);
       const stats = () => stack.gateway.stats();
       const userOf = (path: PathKind) => `bench-${runTag}-${path}`;
       const observerOf = (path: PathKind): Observer => ({ countRows: (prefix) => driver.countRows(userOf(path), prefix), stats });

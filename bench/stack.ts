@@ -16,6 +16,8 @@ export type LocalWorker = {
 
 export type LocalStack = {
   gateway: NeonGateway;
+  /** The connection string the workers send; the gateway serves it. */
+  databaseUrl: string;
   ours: LocalWorker;
   floor: LocalWorker;
   close(): Promise<void>;
@@ -25,7 +27,7 @@ export const OUR_CONFIG = "wrangler.toml";
 export const FLOOR_CONFIG = "bench/floor/wrangler.toml";
 
 /** The gateway runs the queries on its own database; the workers only need a well-formed URL. */
-export const WORKER_DATABASE_URL = "postgresql://bench:bench@localhost/bench";
+const WORKER_DATABASE_URL = "postgresql://bench:bench@localhost/bench";
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -59,17 +61,20 @@ async function startWorker(script: string, config: string, vars: Record<string, 
   }
 }
 
-export async function startLocalStack(jwtSecret: string, databaseUrl: string | undefined): Promise<LocalStack> {
-  const gateway = await startNeonGateway({ port: 0, databaseUrl, migrate: true });
+/** `backendUrl`: the PostgreSQL database the gateway runs the statements on; embedded PGlite without it. */
+export async function startLocalStack(jwtSecret: string, backendUrl: string | undefined): Promise<LocalStack> {
+  const gateway = await startNeonGateway({ port: 0, databaseUrl: backendUrl, migrate: true });
   const started: LocalWorker[] = [];
   try {
-    const vars = { NEON_FETCH_ENDPOINT: gateway.url, DATABASE_URL: WORKER_DATABASE_URL };
+    const databaseUrl = WORKER_DATABASE_URL;
+    const vars = { NEON_FETCH_ENDPOINT: gateway.url, DATABASE_URL: databaseUrl };
     const ours = await startWorker("src/index.ts", OUR_CONFIG, { ...vars, JWT_SECRET: jwtSecret });
     started.push(ours);
     const floor = await startWorker("bench/floor/worker.ts", FLOOR_CONFIG, vars);
     started.push(floor);
     return {
       gateway,
+      databaseUrl,
       ours,
       floor,
       close: async () => {

@@ -2,12 +2,16 @@
 // workerd and writes a CPU profile of it; the busy (not idle) time in that profile is the figure.
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { busyMs, topFunctions, type CpuProfile, type ProfileEntry } from "./inspector";
 
-const run = promisify(execFile);
+const execute = promisify(execFile);
+// The project's wrangler, run by this Node directly: `npx` would add two processes to every call.
+const wranglerBin = join(dirname(createRequire(import.meta.url).resolve("wrangler/package.json")), "bin", "wrangler.js");
+const wrangler = (...args: string[]) => execute(process.execPath, [wranglerBin, ...args]);
 
 export type Startup = { config: string; runs: number[]; medianMs: number; top: ProfileEntry[] };
 
@@ -17,7 +21,7 @@ const TOP_ENTRIES = 8;
 const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
 
 async function profileStartup(config: string, bundle: string, outfile: string): Promise<CpuProfile> {
-  await run("npx", ["wrangler", "check", "startup", "-c", config, "--worker", bundle, "--outfile", outfile]);
+  await wrangler("check", "startup", "-c", config, "--worker", bundle, "--outfile", outfile);
   return JSON.parse(readFileSync(outfile, "utf8")) as CpuProfile;
 }
 
@@ -36,7 +40,7 @@ export async function compareStartup(configs: readonly string[], times: number):
   try {
     const bundles = configs.map((_, i) => join(dir, `worker-${i}.bundle`));
     for (const [i, config] of configs.entries()) {
-      await run("npx", ["wrangler", "deploy", "--dry-run", "-c", config, "--outfile", bundles[i]!]);
+      await wrangler("deploy", "--dry-run", "-c", config, "--outfile", bundles[i]!);
     }
     const profiles = configs.map((): CpuProfile[] => []);
     for (let round = 0; round < times; round++) {

@@ -1,0 +1,120 @@
+// Every statement of the data layer (src/db/clients.ts) is planned on an index and never as a sequential
+// scan of `clients`, on a table large enough that a scan would be the cheaper plan for a query no index
+// serves. The statements are the ones Drizzle really sends, recorded by its logger while the query
+// functions run through the gateway, and explained by PostgreSQL with the same parameters.
+// src/db is written for Workers and names fetch's DOM types (RequestInfo).
+/// <reference lib="dom" />
+import { neon, neonConfig } from "@neondatabase/serverless";
+import { drizzle } from "drizzle-orm/neon-http";
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createBenchDatabase, type BenchDatabase } from "../../bench/database";
+import { startNeonGateway, type NeonGateway } from "../../local/gateway";
+import type { Database } from "../../src/db/client";
+import { createClient, deleteClient, findClient, listClients, updateClient } from "../../src/db/clients";
+import { databaseUrl, isPostgres } from "./fixture";
+
+const USERS = 500;
+const ROWS = 50_000;
+const HEAVY_USER = "plans-heavy-user";
+
+type Statement = { query: string; params: unknown[] };
+
+type PlanNode = { "Node Type": string; "Relation Name"?: string; "Index Name"?: string; Plans?: PlanNode[] };
+
+const flatten = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(flatten)];
+
+// PGlite is one in-process database with no planner statistics worth the name; plans are a property
+// of the real server, which CI's PostgreSQL pass provides.
+describe.runIf(isPostgres)("query plans of the data layer on PostgreSQL", () => {
+  let database: BenchDatabase;
+  let gateway: NeonGateway;
+  let explainer: pg.Client;
+  let db: Database;
+  const recorded: Statement[] = [];
+
+  /** Runs one query function and returns the statements it sent. */
+  async function statementsOf(call: () => Promise<unknown>): Promise<Statement[]> {
+    const from = recorded.length;
+    await call();
+    return recorded.slice(from);
+  }
+
+  async function planOf({ query, params }: Statement): Promise<PlanNode[]> {
+    const { rows } = await explainer.query<{ "QUERY PLAN": [{ Plan: PlanNode }] }>(`EXPLAIN (FORMAT JSON) ${query}`, params);
+    return flatten(rows[0]!["QUERY PLAN"][0].Plan);
+  }
+
+  /**
+   * The statement's plan reads `clients` through an index, never a sequential scan; for a list page,
+   * in the index's order, with no sort: a page then costs its own rows, not all of the user's.
+   */
+  async function expectIndexed(statement: Statement, { ordered = false } = {}): Promise<void> {
+    const nodes = await planOf(statement);
+    const shape = nodes.map((node) => `${node["Node Type"]} ${node["Index Name"] ?? node["Relation Name"] ?? ""}`).join(" > ");
+    expect(nodes.filter((node) => node["Node Type"] === "Seq Scan").map((node) => node["Relation Name"]), shape).not.toContain("clients");
+    expect(nodes.some((node) => node["Index Name"] !== undefined), shape).toBe(true);
+    if (ordered) expect(nodes.map((node) => node["Node Type"]), shape).not.toContain("Sort");
+  }
+
+  beforeAll(async () => {
+    database = await createBenchDatabase(databaseUrl!, `clients_plans_${randomUUID().replaceAll("-", "").slice(0, 12)}`);
+    gateway = await startNeonGateway({ port: 0, databaseUrl: database.url, migrate: true });
+    neonConfig.fetchEndpoint = gateway.url;
+    // The driver and dialect of src/db, plus a logger that records every statement sent.
+    db = drizzle({
+      client: neon<false, false>("postgresql://app:app@localhost/app"),
+      logger: { logQuery: (query, params) => void recorded.push({ query, params }) },
+    });
+    explainer = new pg.Client({ connectionString: database.url });
+    await explainer.connect();
+    // A tenth of the rows for one user, the rest spread over many; then the statistics a maintained
+    // table would have.
+    await explainer.query(
+      `INSERT INTO clients (user_id, id, name, created_at)
+       SELECT CASE WHEN i % 10 = 0 THEN $1 ELSE 'plans-user-' || (i % ${USERS}) END, 'row-' || i, 'Client ' || i,
+              now() - make_interval(secs => i)
+       FROM generate_series(1, ${ROWS}) AS i`,
+      [HEAVY_USER],
+    );
+    await explainer.query("ANALYZE clients");
+  }, 60_000);
+
+  afterAll(async () => {
+    await explainer?.end();
+    await gateway?.close();
+    await database?.drop();
+  });
+
+  it("is large enough that the planner scans the table when no index serves the query", async () => {
+    const nodes = await planOf({ query: "SELECT * FROM clients WHERE name = $1", params: ["Client 7"] });
+    expect(nodes.map((node) => node["Node Type"])).toContain("Seq Scan");
+  });
+
+  it("creates, reads, lists, updates and deletes through indexes, lists in index order", async () => {
+    const id = `plans-${randomUUID()}`;
+    const insert = await statementsOf(() => createClient(db, { userId: HEAVY_USER, id, name: "Planned" }));
+    const find = await statementsOf(() => findClient(db, HEAVY_USER, id));
+    const firstPage = await statementsOf(() => listClients(db, HEAVY_USER, { limit: 21 }));
+    const cursor = { createdAt: new Date(Date.now() - 2_500_000), id: "row-2500" };
+    const nextPage = await statementsOf(() => listClients(db, HEAVY_USER, { limit: 21, cursor }));
+    const update = await statementsOf(() => updateClient(db, HEAVY_USER, id, { name: "Replanned" }));
+    const remove = await statementsOf(() => deleteClient(db, HEAVY_USER, id));
+
+    // One statement each: the insert of a new id needs no read.
+    for (const statements of [insert, find, firstPage, nextPage, update, remove]) expect(statements).toHaveLength(1);
+    const [insertPlan] = await planOf(insert[0]!);
+    expect(insertPlan).toMatchObject({ "Node Type": "ModifyTable", "Relation Name": "clients" });
+    for (const statement of [find, update, remove].flat()) await expectIndexed(statement);
+    for (const statement of [firstPage, nextPage].flat()) await expectIndexed(statement, { ordered: true });
+  });
+
+  it("answers a create of an existing id with an index read", async () => {
+    const id = `plans-${randomUUID()}`;
+    await createClient(db, { userId: HEAVY_USER, id, name: "First" });
+    const [insert, read] = await statementsOf(() => createClient(db, { userId: HEAVY_USER, id, name: "Second" }));
+    expect(insert?.query).toMatch(/^insert into "clients"/);
+    await expectIndexed(read!);
+  });
+});
