@@ -1,9 +1,12 @@
 // A minimal DevTools-protocol client for the worker's isolate, through the inspector port that wrangler's
 // local runtime opens (`inspectorPort`): heap usage, garbage collection and CPU profiles.
+import type { Locate } from "./sourcemap";
+
+export type CallFrame = { functionName: string; url: string; lineNumber: number; columnNumber: number };
 
 export type CpuProfileNode = {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  callFrame: CallFrame;
   children?: number[];
 };
 
@@ -84,8 +87,8 @@ export class Inspector {
 
 export type ProfileEntry = { function: string; selfMs: number; share: number };
 
-/** Functions by self time; `share` is of all busy time. */
-export function topFunctions(profile: CpuProfile, count: number): ProfileEntry[] {
+/** Functions by self time; `share` is of all busy time. `locate` names a frame's place in the sources. */
+export function topFunctions(profile: CpuProfile, count: number, locate?: Locate): ProfileEntry[] {
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   // Samples at the root (no JavaScript or runtime code on the stack) or "(idle)" are idle time.
   const children = new Set(profile.nodes.flatMap((node) => node.children ?? []));
@@ -93,7 +96,7 @@ export function topFunctions(profile: CpuProfile, count: number): ProfileEntry[]
   profile.samples.forEach((nodeId, i) => {
     const frame = nodes.get(nodeId)?.callFrame;
     if (!frame || !children.has(nodeId) || frame.functionName === "(idle)") return;
-    const where = frame.url ? ` ${frame.url.split("/").pop()}:${frame.lineNumber + 1}:${frame.columnNumber + 1}` : "";
+    const where = frame.url ? ` ${locate?.(frame) ?? `${frame.url.split("/").pop()}:${frame.lineNumber + 1}:${frame.columnNumber + 1}`}` : "";
     const name = `${frame.functionName || "(anonymous)"}${where}`;
     selfMs.set(name, (selfMs.get(name) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
   });

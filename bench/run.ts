@@ -23,6 +23,7 @@ import { CPU_TARGET, overheadOf, renderSummary, renderTable, targetsOf, writeRep
 import { cpuMs, type RuntimeProcesses } from "./runtime";
 import { chatBursts, distinctCreates, oneIdStampede, readsOfExisting, sizesFor, type ScenarioRun, type Sizes, type Target } from "./scenarios";
 import { soak, soakSizesFor } from "./soak";
+import { locatorOfDevBundle } from "./sourcemap";
 import { FLOOR_CONFIG, OUR_CONFIG, startLocalStack } from "./stack";
 import { compareStartup } from "./startup";
 import { WorkerTarget } from "./worker-target";
@@ -99,7 +100,7 @@ async function measure(path: Path, scenario: () => Promise<ScenarioRun>): Promis
 
 /** A few unrecorded requests first, so connection set-up and JIT warm-up stay out of the percentiles. */
 async function warmUp(target: Target, idPrefix: string): Promise<void> {
-  const small: Sizes = { ...sizes, distinctCreates: 100, reads: 100, concurrency: 10 };
+  const small: Sizes = { ...sizes, distinctCreates: 50, reads: 50, concurrency: 10 };
   const [, ids] = await distinctCreates(target, idPrefix, small);
   await readsOfExisting(target, ids, idPrefix, small);
 }
@@ -148,7 +149,7 @@ async function profileUnderLoad(inspector: Inspector, target: WorkerTarget, idPr
     await inPool(ids, sizes.concurrency, (id) => target.create({ id, name: `Profiled ${id}` }));
     await inPool(ids, sizes.concurrency, (id) => target.read(id));
   });
-  return topFunctions(profile, 15);
+  return topFunctions(profile, 15, locatorOfDevBundle("src/index.ts"));
 }
 
 type LocalFigures = Pick<Report, "runs" | "backend" | "startup" | "soak" | "growth" | "loadProfile">;

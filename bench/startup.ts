@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { busyMs, topFunctions, type CpuProfile, type ProfileEntry } from "./inspector";
+import { locatorOfBundle } from "./sourcemap";
 
 const execute = promisify(execFile);
 // The project's wrangler, run by this Node directly: `npx` would add two processes to every call.
@@ -25,10 +26,10 @@ async function profileStartup(config: string, bundle: string, outfile: string): 
   return JSON.parse(readFileSync(outfile, "utf8")) as CpuProfile;
 }
 
-function summarise(config: string, profiles: readonly CpuProfile[]): Startup {
+function summarise(config: string, bundle: string, profiles: readonly CpuProfile[]): Startup {
   const runs = profiles.map(busyMs);
   const typical = profiles[runs.indexOf(median(runs))]!;
-  return { config, runs, medianMs: median(runs), top: topFunctions(typical, TOP_ENTRIES) };
+  return { config, runs, medianMs: median(runs), top: topFunctions(typical, TOP_ENTRIES, locatorOfBundle(bundle)) };
 }
 
 /**
@@ -48,7 +49,7 @@ export async function compareStartup(configs: readonly string[], times: number):
         profiles[i]!.push(await profileStartup(config, bundles[i]!, join(dir, `startup-${i}-${round}.cpuprofile`)));
       }
     }
-    return configs.map((config, i) => summarise(config, profiles[i]!));
+    return configs.map((config, i) => summarise(config, bundles[i]!, profiles[i]!));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,0 +1,50 @@
+// Profiles of a minified bundle name functions `Su` at `index.js:80:35749`; the bundle's source map
+// turns that into the file and line it came from, e.g. `node_modules/hono/dist/utils/jwt/jws.js:45`.
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { SourceMap, type SourceMapPayload } from "node:module";
+import { join } from "node:path";
+import type { CallFrame } from "./inspector";
+
+export type Locate = (frame: CallFrame) => string | undefined;
+
+function locator(payload: SourceMapPayload): Locate {
+  const map = new SourceMap(payload);
+  return (frame) => {
+    const entry = map.findEntry(frame.lineNumber, frame.columnNumber);
+    if (!("originalSource" in entry)) return undefined;
+    // Dev bundles name their sources relative to .wrangler/tmp/<dir>: keep the project-relative part.
+    return `${entry.originalSource.replace(/^(?:\.\.\/)+/, "")}:${entry.originalLine + 1}`;
+  };
+}
+
+/** The source map inside a bundle written by `wrangler deploy --outfile` (multipart form data). */
+export function locatorOfBundle(bundle: string, mapName = "index.js.map"): Locate | undefined {
+  const text = readFileSync(bundle, "utf8");
+  const header = text.indexOf(`name="${mapName}"`);
+  if (header < 0) return undefined;
+  const start = text.indexOf("\r\n\r\n", header) + 4;
+  return locator(JSON.parse(text.slice(start, text.indexOf("\r\n--", start))) as SourceMapPayload);
+}
+
+/**
+ * The source map of the bundle wrangler's local runtime is serving for `entry` (it keeps the bundle
+ * in .wrangler/tmp while the worker runs): the newest map there that was built from that entry.
+ */
+export function locatorOfDevBundle(entry: string, wranglerDir = ".wrangler"): Locate | undefined {
+  const tmp = join(wranglerDir, "tmp");
+  const maps = readdirSync(tmp)
+    .map((dir) => join(tmp, dir, "index.js.map"))
+    .filter((path) => {
+      try {
+        return statSync(path).isFile();
+      } catch {
+        return false;
+      }
+    })
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  for (const path of maps) {
+    const payload = JSON.parse(readFileSync(path, "utf8")) as SourceMapPayload;
+    if (payload.sources.some((source) => source.endsWith(entry))) return locator(payload);
+  }
+  return undefined;
+}
