@@ -1,6 +1,7 @@
 import type { JwtVariables } from "hono/jwt";
 import type { RequestIdVariables } from "hono/request-id";
-import type { Database } from "../db/client";
+import type { Config } from "../config";
+import type { Database } from "../db/connection";
 
 export type Outcome = "created" | "existing";
 
@@ -8,6 +9,7 @@ export type AppEnv = {
   Bindings: Env;
   Variables: RequestIdVariables &
     JwtVariables & {
+    config: Config;
     db: Database;
     /** The authenticated caller: the token's `sub`. */
     userId: string;
