@@ -18,7 +18,7 @@ type LogFields = {
 };
 
 /** What an operator needs to act on a failure, and nothing from the request. */
-export type ErrorSummary = {
+type ErrorSummary = {
   /** Class names along the cause chain, outermost first. */
   causes: string[];
   sqlstate?: string;

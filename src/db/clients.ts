@@ -4,7 +4,7 @@ import { DatabaseUnavailableError, UniqueViolationError, violatedUniqueConstrain
 import { roundTrip } from "./round-trip";
 import { CLIENTS_EMAIL_INDEX, CLIENTS_PRIMARY_KEY, clients, type ClientRow, type NewClientRow } from "./schema";
 
-export type ClientFields = Pick<NewClientRow, "name" | "email" | "phone" | "company">;
+type ClientFields = Pick<NewClientRow, "name" | "email" | "phone" | "company">;
 export type ListCursor = { createdAt: Date; id: string };
 
 // Every function here is one or two round trips under the retry policy of `roundTrip`, and throws

@@ -34,7 +34,7 @@ export class UniqueViolationError extends Error {
   }
 }
 
-export type DatabaseErrorFields = { code: string; constraint?: string };
+type DatabaseErrorFields = { code: string; constraint?: string };
 
 /** The error and its causes, outermost first; stops at a repeat or after MAX_CAUSE_DEPTH links. */
 export function* causeChain(error: unknown): Generator<object> {

@@ -3,7 +3,7 @@ import type { RequestIdVariables } from "hono/request-id";
 import type { Config } from "../config";
 import type { Database } from "../db/connection";
 
-export type Outcome = "created" | "existing";
+type Outcome = "created" | "existing";
 
 export type AppEnv = {
   Bindings: Env;
