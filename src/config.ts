@@ -33,7 +33,7 @@ const emptyOr = (accept: (value: string) => boolean) => (value: string) => value
 
 // What each setting must be. Shown to callers and operators in place of zod's messages, so that no
 // message ever repeats a value.
-const RULES = {
+export const SETTING_RULES = {
   DATABASE_URL: "must be a postgres:// or postgresql:// connection string",
   JWT_SECRET: "must be a non-empty secret",
   CORS_ORIGINS: "must be a comma-separated list of origins such as https://app.example.com",
@@ -44,7 +44,7 @@ const RULES = {
   // A stray production setting must not send the connection string, with its password, to another host.
   NEON_FETCH_ENDPOINT: "must be empty or an http(s) URL on a loopback host (localhost, 127.x.x.x, [::1])",
 } as const;
-type Setting = keyof typeof RULES;
+type Setting = keyof typeof SETTING_RULES;
 
 const settings = z
   .object({
@@ -78,7 +78,7 @@ function parseConfig(env: Env): Config | MisconfiguredError {
   const parsed = settings.safeParse(env);
   if (!parsed.success) {
     const names = [...new Set(parsed.error.issues.map((issue) => issue.path[0] as Setting))];
-    return new MisconfiguredError(names, names.map((name) => `${name} ${RULES[name]}`));
+    return new MisconfiguredError(names, names.map((name) => `${name} ${SETTING_RULES[name]}`));
   }
   const { data } = parsed;
   return {
