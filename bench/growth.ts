@@ -2,7 +2,7 @@
 // p50 of our worker's create, read, first list page and a deep list page (reached through a cursor) for
 // one heavy user who holds a tenth of all rows. Rows are generated on the server, not sent one by one.
 import pg from "pg";
-import { encodeCursor } from "../src/http/schemas";
+import { encodeCursor } from "../src/http/cursor";
 import { countStatuses, inPool, latency, statusMismatches, timed, type Sample, type Status } from "./load";
 import type { WorkerTarget } from "./worker-target";
 

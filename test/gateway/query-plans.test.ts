@@ -11,7 +11,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBenchDatabase, type BenchDatabase } from "../../bench/database";
 import { startNeonGateway, type NeonGateway } from "../../local/gateway";
-import type { Database } from "../../src/db/client";
+import type { Database } from "../../src/db/connection";
 import { createClient, deleteClient, findClient, listClients, updateClient } from "../../src/db/clients";
 import { databaseUrl, isPostgres } from "./fixture";
 
