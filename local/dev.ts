@@ -4,7 +4,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { startNeonGateway } from "./gateway";
-import { redactPassword } from "./migrate";
+import { redactPassword } from "./connection-string";
 import { ensureDevVars, signDevToken } from "./token";
 
 const root = fileURLToPath(new URL("..", import.meta.url));

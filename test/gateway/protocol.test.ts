@@ -1,4 +1,4 @@
-// The wire format itself, request by request, as /work/shared/neon-http-protocol.md and Neon's proxy define it.
+// The wire format itself, request by request, as Neon's SQL-over-HTTP proxy defines it.
 import { once } from "node:events";
 import { connect } from "node:net";
 import { describe, expect, it, vi } from "vitest";

@@ -1,0 +1,141 @@
+import type pg from "pg";
+import type { Backend } from "./backends";
+import { isolationLevels, type Payload, type QueryData, type RequestOptions } from "./neon-request";
+import { GatewayError, isDatabaseError } from "./neon-response";
+import { pgTextToJson } from "./pg-text";
+
+/** The caller disconnected: nothing can be answered any more. */
+export class ClientGone extends Error {}
+
+/** What `GET /stats` reports about requests and statements. */
+export class Counters {
+  requests = 0;
+  statements: Record<string, number> = {};
+  errors: Record<string, number> = {};
+
+  statement(command: string) {
+    this.statements[command] = (this.statements[command] ?? 0) + 1;
+  }
+
+  error(code: string) {
+    this.errors[code] = (this.errors[code] ?? 0) + 1;
+  }
+}
+
+/** Runs a request's query or batch on `backend`; a caller that disconnects gets its running statement cancelled. */
+export function runPayload(
+  backend: Backend,
+  counters: Counters,
+  payload: Payload,
+  options: RequestOptions,
+  signal: AbortSignal,
+): Promise<object> {
+  return withConnection<object>(backend, signal, (client) => {
+    const session = new Session(client, counters, options);
+    return "queries" in payload ? session.batch(payload.queries, signal) : session.execute(payload);
+  });
+}
+
+/** One request's statements on one connection. */
+class Session {
+  constructor(
+    private readonly client: pg.PoolClient,
+    private readonly counters: Counters,
+    private readonly options: RequestOptions,
+  ) {}
+
+  async execute(query: QueryData) {
+    let result: pg.QueryArrayResult<unknown[]>;
+    try {
+      // Extended protocol, as Neon's proxy uses: several statements in one query fail with 42601.
+      const config = { text: query.query, values: query.params, rowMode: "array", queryMode: "extended" };
+      result = await this.client.query(config as pg.QueryArrayConfig);
+    } catch (err) {
+      if (isDatabaseError(err)) this.counters.error(err.code);
+      throw err;
+    }
+    const command = result.command ?? ""; // an empty query has no command tag
+    this.counters.statement(command);
+    const fields = result.fields.map((f) => ({
+      name: f.name,
+      dataTypeID: f.dataTypeID,
+      tableID: f.tableID,
+      columnID: f.columnID,
+      dataTypeSize: f.dataTypeSize,
+      dataTypeModifier: f.dataTypeModifier,
+      format: "text",
+    }));
+    const arrayMode = query.arrayMode ?? this.options.arrayMode;
+    const toValue = (cell: unknown, i: number) =>
+      cell === null || this.options.rawOutput ? cell : pgTextToJson(cell as string, fields[i]!.dataTypeID);
+    const rows = result.rows.map((row) =>
+      arrayMode ? row.map(toValue) : Object.fromEntries(row.map((cell, i) => [fields[i]!.name, toValue(cell, i)])),
+    );
+    return { fields, rows, command, rowCount: result.rowCount, rowAsArray: arrayMode };
+  }
+
+  async batch(queries: QueryData[], signal: AbortSignal) {
+    const control = (text: string) => this.execute({ query: text, params: [], arrayMode: true });
+    const { isolationLevel, readOnly, deferrable } = this.options;
+    const begin = ["BEGIN"];
+    if (isolationLevel) begin.push("ISOLATION LEVEL", isolationLevels[isolationLevel]!);
+    if (readOnly) begin.push("READ ONLY");
+    if (deferrable) begin.push("DEFERRABLE");
+    await control(begin.join(" "));
+    try {
+      const results = [];
+      for (const query of queries) {
+        if (signal.aborted) throw new ClientGone();
+        results.push(await this.execute(query));
+      }
+      await control("COMMIT");
+      return { results };
+    } catch (err) {
+      // The statement's error is the answer; a failed ROLLBACK only means the connection is not reusable,
+      // which withConnection sees from the transaction status.
+      await control("ROLLBACK").catch(() => {});
+      throw err;
+    }
+  }
+}
+
+/** Runs `work` on a pooled connection; a caller that disconnects gets its running statement cancelled. */
+async function withConnection<T>(backend: Backend, signal: AbortSignal, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  let client: pg.PoolClient;
+  try {
+    client = await backend.pool.connect();
+  } catch (err) {
+    if (isDatabaseError(err)) throw err;
+    throw new GatewayError(500, `could not connect to the database: ${(err as Error).message}`);
+  }
+  // A caller may have left while its request waited (PGlite blocks the event loop during each statement),
+  // and its socket's end is read only in a later poll phase: two turns of the loop let it show before any
+  // statement runs for nobody.
+  for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+  let cancelling: Promise<void> | undefined;
+  const cancel = () => {
+    cancelling = backend.cancel(client).catch(() => {});
+  };
+  let broken: Error | undefined;
+  try {
+    if (signal.aborted) throw new ClientGone(); // gave up while waiting for a connection
+    signal.addEventListener("abort", cancel, { once: true });
+    return await work(client);
+  } catch (err) {
+    // After a statement's error the session goes on, unless the error ended it (FATAL, such as 57P01 when
+    // the backend is terminated) or came from the connection itself: such a connection is dropped.
+    const sessionEnded = isDatabaseError(err)
+      ? err.severity === "FATAL" || err.severity === "PANIC"
+      : !(err instanceof ClientGone);
+    if (sessionEnded) broken = err as Error;
+    throw err;
+  } finally {
+    signal.removeEventListener("abort", cancel);
+    await cancelling; // the cancel must land before the connection serves anyone else
+    // A lone BEGIN, or a failed ROLLBACK, leaves the session inside a transaction: like Neon, never hand such
+    // a connection to another caller (null: no statement ran yet on a new PGlite connection).
+    const status = client.getTransactionStatus();
+    if (status !== "I" && status !== null) broken ??= new Error("connection left inside a transaction");
+    client.release(broken);
+  }
+}
