@@ -17,7 +17,7 @@ const workersProject = (
       miniflare: {
         bindings: {
           NEON_FETCH_ENDPOINT: inject("gatewayUrl"),
-          DATABASE_URL: "postgresql://app:app@localhost/app",
+          DATABASE_URL: inject("gatewayConnectionString"),
           JWT_SECRET: inject("jwtSecret"),
           ...bindings,
         },

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Backend, type BackendKind, openPglite, openPostgres } from "./backends";
+import { gatewayCredentials, refusalOf } from "./connection-string";
 import { Counters, runPayload } from "./execution";
 import { parseHeaders, parsePayload, readBody, type RequestOptions } from "./neon-request";
 import { errorBody, GatewayError, isDatabaseError, send } from "./neon-response";
@@ -16,6 +17,11 @@ export interface GatewayOptions {
   dataDir?: string;
   /** Apply ./migrations (drizzle-kit output) before serving. */
   migrate?: boolean;
+  /**
+   * The only connection string accepted from clients (its user, password, host and database; query
+   * parameters and port are ignored, as on Neon). Without it, one with a random password is made up.
+   */
+  connectionString?: string;
 }
 
 export interface GatewayStats {
@@ -32,6 +38,8 @@ export interface GatewayStats {
 export interface NeonGateway {
   /** The value for `neonConfig.fetchEndpoint`. */
   url: string;
+  /** What clients must pass to `neon()` (a worker's DATABASE_URL); it holds the password. */
+  connectionString: string;
   port: number;
   backend: BackendKind;
   stats(): GatewayStats;
@@ -51,10 +59,11 @@ const corsHeaders = {
 };
 
 export async function startNeonGateway(options: GatewayOptions = {}): Promise<NeonGateway> {
+  const accepted = gatewayCredentials(options.connectionString); // a bad one fails before anything opens
   const backend = options.databaseUrl ? await openPostgres(options.databaseUrl) : await openPglite(options.dataDir);
   try {
     if (options.migrate) await backend.migrate();
-    return await serve(backend, options.port ?? 0, options.host ?? "127.0.0.1");
+    return await serve(backend, accepted, options.port ?? 0, options.host ?? "127.0.0.1");
   } catch (err) {
     await backend.close();
     throw err;
@@ -98,7 +107,12 @@ function abortOnDeparture(req: IncomingMessage, res: ServerResponse, inFlight: S
   return controller.signal;
 }
 
-async function serve(backend: Backend, port: number, host: string): Promise<NeonGateway> {
+async function serve(
+  backend: Backend,
+  accepted: ReturnType<typeof gatewayCredentials>,
+  port: number,
+  host: string,
+): Promise<NeonGateway> {
   const counters = new Counters();
   const inFlight = new Set<AbortController>();
   const stats = (): GatewayStats => ({
@@ -111,6 +125,11 @@ async function serve(backend: Backend, port: number, host: string): Promise<Neon
   async function handleSql(req: IncomingMessage, res: ServerResponse, signal: AbortSignal) {
     counters.requests++;
     const options = parseHeaders(req);
+    const refusal = refusalOf(options.connection, accepted.credentials);
+    if (refusal) {
+      counters.error(refusal.code);
+      throw refusal;
+    }
     const payload = parsePayload(await readBody(req));
     const result = await runPayload(backend, counters, payload, options, signal);
     const body = JSON.stringify(result);
@@ -147,6 +166,7 @@ async function serve(backend: Backend, port: number, host: string): Promise<Neon
   let closing: Promise<void> | undefined;
   return {
     url: `http://${urlHost}:${address.port}/sql`,
+    connectionString: accepted.connectionString,
     port: address.port,
     backend: backend.kind,
     stats,

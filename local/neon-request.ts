@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { parseConnectionString } from "./connection-string";
 import { GatewayError } from "./neon-response";
 import { jsonToPgParam } from "./pg-text";
 
@@ -22,6 +23,8 @@ export type Payload = QueryData | { queries: QueryData[] };
 
 /** What the request's headers ask for. */
 export interface RequestOptions {
+  /** The Neon-Connection-String header. */
+  connection: URL;
   rawOutput: boolean;
   arrayMode: boolean;
   isolationLevel: string | undefined;
@@ -34,38 +37,23 @@ export function parseHeaders(req: IncomingMessage): RequestOptions {
     const value = req.headers[name.toLowerCase()];
     return Array.isArray(value) ? value[0] : value;
   };
-  checkConnectionString(header("Neon-Connection-String"), header("Authorization"));
+  const connectionString = header("Neon-Connection-String");
+  if (!connectionString) throw new GatewayError(400, "invalid header: neon-connection-string");
+  const connection = parseConnectionString(connectionString, { tokenInstead: header("Authorization") !== undefined });
+  if (typeof connection === "string") throw new GatewayError(400, connection);
   const isolationLevel = header("Neon-Batch-Isolation-Level");
   if (isolationLevel !== undefined && !(isolationLevel in isolationLevels)) {
     throw new GatewayError(400, "invalid isolation level");
   }
   // As in the proxy, anything but the exact value "true" means false.
   return {
+    connection,
     rawOutput: header("Neon-Raw-Text-Output") === "true",
     arrayMode: header("Neon-Array-Mode") === "true",
     isolationLevel,
     readOnly: header("Neon-Batch-Read-Only") === "true",
     deferrable: header("Neon-Batch-Deferrable") === "true",
   };
-}
-
-// The statements run on the gateway's own database whatever the URL names, but a URL Neon would refuse is
-// refused here too, so a broken DATABASE_URL shows up locally rather than after deploying.
-function checkConnectionString(value: string | undefined, authorization: string | undefined) {
-  if (!value) throw new GatewayError(400, "invalid header: neon-connection-string");
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new GatewayError(400, "invalid connection string: relative URL without a base");
-  }
-  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") throw new GatewayError(400, "incorrect scheme");
-  if (url.pathname.length <= 1) throw new GatewayError(400, "missing database name");
-  if (!url.username) throw new GatewayError(400, "missing username");
-  if (!url.password && !authorization) {
-    throw new GatewayError(400, "missing authentication credentials: required password");
-  }
-  if (!url.hostname) throw new GatewayError(400, "missing hostname");
 }
 
 export async function readBody(req: IncomingMessage): Promise<string> {
