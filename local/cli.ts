@@ -9,6 +9,7 @@ const usage = `Usage: npm run neon:local -- [options]
   --database-url URL  run on this PostgreSQL (default: $DATABASE_URL; without either, embedded PGlite)
   --data-dir DIR      keep PGlite's files in DIR (default: in memory)
   --migrate           apply ./migrations before serving
+  --cors              answer browsers' CORS preflights, allowing any origin (off: no web page can use it)
   --connection-string URL
                       the only connection string clients may use (default: one with a random password);
                       the ready line ends with it`;
@@ -28,6 +29,7 @@ try {
       "data-dir": { type: "string" },
       migrate: { type: "boolean", default: false },
       "connection-string": { type: "string" },
+      cors: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   }).values;
@@ -52,6 +54,7 @@ try {
     dataDir: args["data-dir"],
     migrate: args.migrate,
     connectionString: args["connection-string"],
+    cors: args.cors,
   });
 } catch (err) {
   console.error(`neon:local: could not start: ${(err as Error).message}`);

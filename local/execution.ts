@@ -1,7 +1,7 @@
 import type pg from "pg";
 import type { Backend } from "./backends";
 import { isolationLevels, type Payload, type QueryData, type RequestOptions } from "./neon-request";
-import { GatewayError, isDatabaseError } from "./neon-response";
+import { GatewayError, isDatabaseError, responseTooLarge } from "./neon-response";
 import { pgTextToJson } from "./pg-text";
 
 /** The caller disconnected: nothing can be answered any more. */
@@ -22,17 +22,28 @@ export class Counters {
   }
 }
 
-/** Runs a request's query or batch on `backend`; a caller that disconnects gets its running statement cancelled. */
+/**
+ * Runs a request's query or batch on `backend`; a caller that disconnects gets its running statement cancelled,
+ * and a result far over `maxResponseBytes` stops being read.
+ */
 export function runPayload(
   backend: Backend,
   counters: Counters,
   payload: Payload,
   options: RequestOptions,
-  signal: AbortSignal,
+  { signal, maxResponseBytes }: { signal: AbortSignal; maxResponseBytes: number },
 ): Promise<object> {
-  return withConnection<object>(backend, signal, (client) => {
+  return withConnection<object>(backend, signal, async (client) => {
     const session = new Session(client, counters, options);
-    return "queries" in payload ? session.batch(payload.queries, signal) : session.execute(payload);
+    // Twice the limit on the wire: the exact check is on the JSON answer, whose size differs a little.
+    const incoming = backend.limitIncoming(client, 2 * maxResponseBytes);
+    try {
+      return await ("queries" in payload ? session.batch(payload.queries, signal) : session.execute(payload));
+    } catch (err) {
+      throw incoming.exceeded ? responseTooLarge(maxResponseBytes) : err;
+    } finally {
+      incoming.stop();
+    }
   });
 }
 
@@ -91,8 +102,7 @@ class Session {
       await control("COMMIT");
       return { results };
     } catch (err) {
-      // The statement's error is the answer; a failed ROLLBACK only means the connection is not reusable,
-      // which withConnection sees from the transaction status.
+      // The statement's error is the answer; a failed ROLLBACK is retried when the session is reset.
       await control("ROLLBACK").catch(() => {});
       throw err;
     }
@@ -117,9 +127,11 @@ async function withConnection<T>(backend: Backend, signal: AbortSignal, work: (c
     cancelling = backend.cancel(client).catch(() => {});
   };
   let broken: Error | undefined;
+  let used = false;
   try {
     if (signal.aborted) throw new ClientGone(); // gave up while waiting for a connection
     signal.addEventListener("abort", cancel, { once: true });
+    used = true;
     return await work(client);
   } catch (err) {
     // After a statement's error the session goes on, unless the error ended it (FATAL, such as 57P01 when
@@ -132,10 +144,23 @@ async function withConnection<T>(backend: Backend, signal: AbortSignal, work: (c
   } finally {
     signal.removeEventListener("abort", cancel);
     await cancelling; // the cancel must land before the connection serves anyone else
-    // A lone BEGIN, or a failed ROLLBACK, leaves the session inside a transaction: like Neon, never hand such
-    // a connection to another caller (null: no statement ran yet on a new PGlite connection).
-    const status = client.getTransactionStatus();
-    if (status !== "I" && status !== null) broken ??= new Error("connection left inside a transaction");
+    if (used && !broken) broken = await resetSession(client);
     client.release(broken);
+  }
+}
+
+/**
+ * Leaves the session as a new one would be, so nothing of one request reaches the next: no open transaction
+ * (a lone BEGIN), settings, temporary tables, prepared statements, cursors, advisory locks. Dropping the
+ * connection would not do on PGlite, whose single session outlives any connection to it. The error, if any,
+ * means the connection is not reusable.
+ */
+async function resetSession(client: pg.PoolClient): Promise<Error | undefined> {
+  try {
+    if (client.getTransactionStatus() !== "I") await client.query("ROLLBACK");
+    await client.query("DISCARD ALL");
+    return undefined;
+  } catch (err) {
+    return err as Error;
   }
 }

@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Backend, type BackendKind, openPglite, openPostgres } from "./backends";
+import type { Credentials } from "./connection-string";
 import { gatewayCredentials, refusalOf } from "./connection-string";
 import { Counters, runPayload } from "./execution";
 import { parseHeaders, parsePayload, readBody, type RequestOptions } from "./neon-request";
-import { errorBody, GatewayError, isDatabaseError, send } from "./neon-response";
+import { errorBody, GatewayError, isDatabaseError, responseTooLarge, send } from "./neon-response";
 
 export interface GatewayOptions {
   /** 0 picks a free port. */
@@ -22,6 +23,10 @@ export interface GatewayOptions {
    * parameters and port are ignored, as on Neon). Without it, one with a random password is made up.
    */
   connectionString?: string;
+  /** Answer browsers' CORS preflights and allow any origin, as Neon does; off by default (see README). */
+  cors?: boolean;
+  /** Largest response body, as Neon's proxy limits it (default 10 MiB); a larger result answers 507. */
+  maxResponseBytes?: number;
 }
 
 export interface GatewayStats {
@@ -46,11 +51,7 @@ export interface NeonGateway {
   close(): Promise<void>;
 }
 
-// Neon's proxy limit (sql_over_http_max_response_size_bytes).
-const maxResponseBytes = 10 * 1024 * 1024;
-
 const corsHeaders = {
-  Allow: "OPTIONS, POST",
   "Access-Control-Allow-Origin": "*",
   "Access-Control-Allow-Headers":
     "Authorization, Neon-Connection-String, Neon-Raw-Text-Output, Neon-Array-Mode, Neon-Pool-Opt-In, " +
@@ -63,11 +64,27 @@ export async function startNeonGateway(options: GatewayOptions = {}): Promise<Ne
   const backend = options.databaseUrl ? await openPostgres(options.databaseUrl) : await openPglite(options.dataDir);
   try {
     if (options.migrate) await backend.migrate();
-    return await serve(backend, accepted, options.port ?? 0, options.host ?? "127.0.0.1");
+    return await serve(backend, {
+      ...accepted,
+      port: options.port ?? 0,
+      host: options.host ?? "127.0.0.1",
+      cors: options.cors ?? false,
+      // Neon's proxy limit (sql_over_http_max_response_size_bytes).
+      maxResponseBytes: options.maxResponseBytes ?? 10 * 1024 * 1024,
+    });
   } catch (err) {
     await backend.close();
     throw err;
   }
+}
+
+interface ServeSettings {
+  connectionString: string;
+  credentials: Credentials;
+  port: number;
+  host: string;
+  cors: boolean;
+  maxResponseBytes: number;
 }
 
 /** The batch options the proxy echoes in its response headers. */
@@ -84,7 +101,21 @@ function sendFailure(res: ServerResponse, err: unknown) {
   if (isDatabaseError(err)) return send(res, 400, errorBody(err.message, err));
   if (err instanceof GatewayError) return send(res, err.status, errorBody(err.message));
   console.error("neon gateway: unexpected failure", err);
-  send(res, 500, errorBody(`internal error: ${(err as Error).message}`));
+  send(res, 500, errorBody(`internal error: ${(err as Error)?.message ?? String(err)}`));
+}
+
+const LOOPBACK_NAME = /^(?:localhost|.+\.localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * A web page can make the browser send requests to this port under a name it controls (DNS rebinding):
+ * only requests addressed to a loopback name, or to the address the gateway listens on, are answered.
+ */
+function checkHost(req: IncomingMessage, listenHost: string) {
+  const host = req.headers.host ?? "";
+  const name = URL.canParse(`http://${host}`) ? new URL(`http://${host}`).hostname : "";
+  if (!LOOPBACK_NAME.test(name) && name !== listenHost) {
+    throw new GatewayError(403, `refused: the Host header ${JSON.stringify(host.slice(0, 100))} is not a loopback name`);
+  }
 }
 
 /**
@@ -107,12 +138,7 @@ function abortOnDeparture(req: IncomingMessage, res: ServerResponse, inFlight: S
   return controller.signal;
 }
 
-async function serve(
-  backend: Backend,
-  accepted: ReturnType<typeof gatewayCredentials>,
-  port: number,
-  host: string,
-): Promise<NeonGateway> {
+async function serve(backend: Backend, settings: ServeSettings): Promise<NeonGateway> {
   const counters = new Counters();
   const inFlight = new Set<AbortController>();
   const stats = (): GatewayStats => ({
@@ -125,23 +151,31 @@ async function serve(
   async function handleSql(req: IncomingMessage, res: ServerResponse, signal: AbortSignal) {
     counters.requests++;
     const options = parseHeaders(req);
-    const refusal = refusalOf(options.connection, accepted.credentials);
+    const refusal = refusalOf(options.connection, settings.credentials);
     if (refusal) {
       counters.error(refusal.code);
       throw refusal;
     }
     const payload = parsePayload(await readBody(req));
-    const result = await runPayload(backend, counters, payload, options, signal);
-    const body = JSON.stringify(result);
-    if (Buffer.byteLength(body) > maxResponseBytes) {
-      throw new GatewayError(507, `response is too large (max is ${maxResponseBytes} bytes)`);
+    const result = await runPayload(backend, counters, payload, options, { signal, maxResponseBytes: settings.maxResponseBytes });
+    let body: string;
+    try {
+      body = JSON.stringify(result);
+    } catch (err) {
+      if (err instanceof RangeError) throw responseTooLarge(settings.maxResponseBytes); // beyond a JS string
+      throw err;
     }
+    if (Buffer.byteLength(body) > settings.maxResponseBytes) throw responseTooLarge(settings.maxResponseBytes);
     send(res, 200, body, "queries" in payload ? echoedBatchHeaders(options) : {});
   }
 
-  const server = createServer(async (req, res) => {
+  async function route(req: IncomingMessage, res: ServerResponse) {
+    checkHost(req, settings.host);
+    if (settings.cors) res.setHeader("Access-Control-Allow-Origin", "*");
     const path = new URL(req.url ?? "/", "http://gateway").pathname;
-    if (path === "/sql" && req.method === "OPTIONS") return void res.writeHead(200, corsHeaders).end();
+    if (path === "/sql" && req.method === "OPTIONS") {
+      return void res.writeHead(200, { Allow: "OPTIONS, POST", ...(settings.cors && corsHeaders) }).end();
+    }
     if (path === "/stats" && req.method === "GET") return send(res, 200, JSON.stringify(stats()));
     if (path !== "/sql" || req.method !== "POST") return send(res, 400, JSON.stringify("query is not supported"));
 
@@ -149,13 +183,18 @@ async function serve(
     try {
       await handleSql(req, res, signal);
     } catch (err) {
-      if (!signal.aborted) sendFailure(res, err); // once the client left (mid-body, mid-query), nobody to answer
+      if (!signal.aborted) throw err; // once the client left (mid-body, mid-query), nobody to answer
     }
+  }
+
+  // Nothing a request does may end the process: whatever escapes is answered in Neon's error shape.
+  const server = createServer((req, res) => {
+    route(req, res).catch((err: unknown) => sendFailure(res, err));
   });
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, host, () => {
+    server.listen(settings.port, settings.host, () => {
       server.off("error", reject);
       resolve();
     });
@@ -166,7 +205,7 @@ async function serve(
   let closing: Promise<void> | undefined;
   return {
     url: `http://${urlHost}:${address.port}/sql`,
-    connectionString: accepted.connectionString,
+    connectionString: settings.connectionString,
     port: address.port,
     backend: backend.kind,
     stats,

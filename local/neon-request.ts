@@ -42,7 +42,8 @@ export function parseHeaders(req: IncomingMessage): RequestOptions {
   const connection = parseConnectionString(connectionString, { tokenInstead: header("Authorization") !== undefined });
   if (typeof connection === "string") throw new GatewayError(400, connection);
   const isolationLevel = header("Neon-Batch-Isolation-Level");
-  if (isolationLevel !== undefined && !(isolationLevel in isolationLevels)) {
+  // Own keys only: "__proto__" or "toString" are not isolation levels.
+  if (isolationLevel !== undefined && !Object.hasOwn(isolationLevels, isolationLevel)) {
     throw new GatewayError(400, "invalid isolation level");
   }
   // As in the proxy, anything but the exact value "true" means false.

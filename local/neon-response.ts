@@ -51,10 +51,10 @@ export function errorBody(message: string, err?: DatabaseError): string {
 
 export function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) {
   if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, {
-    "Content-Type": "application/json",
-    "Access-Control-Allow-Origin": "*",
-    ...headers,
-  });
+  res.writeHead(status, { "Content-Type": "application/json", ...headers });
   res.end(body);
 }
+
+/** Neon's answer to a result over its response limit. */
+export const responseTooLarge = (maxBytes: number) =>
+  new GatewayError(507, `response is too large (max is ${maxBytes} bytes)`);

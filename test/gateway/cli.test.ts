@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GatewayStats } from "../../local/gateway";
-import { connectionString, databaseUrl, isPostgres, uniqueName } from "./fixture";
+import { connectionString, databaseUrl, isPostgres, postSql, uniqueName } from "./fixture";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const password = `secret-${randomUUID()}`;
@@ -90,12 +90,8 @@ describe("npm run neon:local", () => {
   it("accepts the --connection-string it was given, and stops cleanly on SIGTERM, reading DATABASE_URL from the environment", async () => {
     expect(other.output()).not.toContain(password);
     expect(other.connectionString).toBe(connectionString);
-    const response = await fetch(other.url, {
-      method: "POST",
-      headers: { "Neon-Connection-String": connectionString },
-      body: JSON.stringify({ query: "SELECT 1 AS one" }),
-    });
-    expect(await response.json()).toMatchObject({ rows: [{ one: 1 }] });
+    const { json } = await postSql(other.url, { query: "SELECT 1 AS one" }, { "Neon-Connection-String": connectionString });
+    expect(json).toMatchObject({ rows: [{ one: 1 }] });
     expect(await stop(other, "SIGTERM")).toBe(0);
   });
 

@@ -6,7 +6,7 @@ import { sql as drizzleSql } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import { gatewayCredentials, sameSecret } from "../../local/connection-string";
 import { startNeonGateway } from "../../local/gateway";
-import { connectionString, databaseUrl, neonErrorOf, startTestGateway } from "./fixture";
+import { connectionString, databaseUrl, errorKeys, neonErrorOf, postSql, startTestGateway } from "./fixture";
 
 // The real timingSafeEqual, watched: the tests below check what the gateway hands it.
 vi.mock("node:crypto", async (importOriginal) => {
@@ -49,15 +49,10 @@ describe("credentials", () => {
   });
 
   it("answers a refusal with HTTP 400 in Neon's error shape", async () => {
-    const response = await fetch(gateway.url, {
-      method: "POST",
-      headers: { "Neon-Connection-String": changed("password", "nope") },
-      body: JSON.stringify({ query: "SELECT 1" }),
-    });
+    const { response, json } = await postSql(gateway.url, { query: "SELECT 1" }, { "Neon-Connection-String": changed("password", "nope") });
     expect(response.status).toBe(400);
-    const body = (await response.json()) as Record<string, unknown>;
-    expect(Object.keys(body)).toHaveLength(17);
-    expect(body).toMatchObject({ code: "28P01", severity: "FATAL", message: 'password authentication failed for user "app"' });
+    expect(Object.keys(json as object)).toEqual(errorKeys);
+    expect(json).toMatchObject({ code: "28P01", severity: "FATAL", message: 'password authentication failed for user "app"' });
   });
 
   // The three credential cases of Neon's own driver suite, as it writes them.
@@ -97,12 +92,8 @@ describe("credentials", () => {
     const gateway = await startNeonGateway({ port: 0, databaseUrl });
     try {
       expect(new URL(gateway.connectionString).password.length).toBeGreaterThanOrEqual(32);
-      const response = await fetch(gateway.url, {
-        method: "POST",
-        headers: { "Neon-Connection-String": gateway.connectionString },
-        body: JSON.stringify({ query: "SELECT 1 AS one" }),
-      });
-      expect(await response.json()).toMatchObject({ rows: [{ one: 1 }] });
+      const { json } = await postSql(gateway.url, { query: "SELECT 1 AS one" }, { "Neon-Connection-String": gateway.connectionString });
+      expect(json).toMatchObject({ rows: [{ one: 1 }] });
     } finally {
       await gateway.close();
     }

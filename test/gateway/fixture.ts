@@ -54,3 +54,26 @@ export async function neonErrorOf(query: Promise<unknown>): Promise<NeonDbError>
   expect(cause?.name).toBe("NeonDbError");
   return cause as NeonDbError;
 }
+
+/** What the driver always sends. */
+export const driverHeaders = {
+  "Neon-Connection-String": connectionString,
+  "Neon-Raw-Text-Output": "true",
+  "Neon-Array-Mode": "true",
+};
+
+/** The keys of Neon's error body, in its order. */
+export const errorKeys = (
+  "message code detail hint position internalPosition internalQuery severity where table column schema dataType " +
+  "constraint file line routine"
+).split(" ");
+
+/** Sends `body` (JSON unless a string) to a gateway's /sql endpoint as the driver does, and reads the answer. */
+export async function postSql<Body>(url: string, body: unknown, headers: Record<string, string> = driverHeaders) {
+  const response = await fetch(url, {
+    method: "POST",
+    body: typeof body === "string" ? body : JSON.stringify(body),
+    headers,
+  });
+  return { response, json: (await response.json()) as Body };
+}
