@@ -38,6 +38,8 @@ export default defineConfig({
           silent,
         },
       },
+      // The OpenAPI document itself: generated from the schemas, valid OpenAPI 3.1.
+      { test: { name: "contract", environment: "node", include: ["test/contract/**/*.test.ts"], silent } },
       workersProject("worker", "test/setup/worker.ts"),
       // The faults files share one gateway that they stop and start: one file at a time. A short
       // database timeout keeps the hung-database tests quick.

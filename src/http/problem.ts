@@ -5,7 +5,7 @@ import { causeChain, isTransient, sqlState, violatedUniqueConstraint } from "../
 import { CLIENTS_EMAIL_INDEX } from "../db/schema";
 
 // The API's one error vocabulary (RFC 9457 problem types) and the status each one answers with.
-const PROBLEMS = {
+export const PROBLEMS = {
   "bad-request": { status: 400, title: "Bad request" },
   "validation-failed": { status: 400, title: "Invalid request" },
   "malformed-json": { status: 400, title: "Malformed JSON" },
