@@ -24,7 +24,14 @@ const workersProject = (
       },
     })),
   ],
-  test: { name, include: [`test/${name}/**/*.test.ts`], globalSetup: [globalSetup], fileParallelism, silent },
+  test: {
+    name,
+    include: [`test/${name}/**/*.test.ts`],
+    globalSetup: [globalSetup],
+    setupFiles: ["test/worker/check-responses.setup.ts"],
+    fileParallelism,
+    silent,
+  },
 });
 
 export default defineConfig({

@@ -75,11 +75,17 @@ function parameters(place: "path" | "query", schema: z.ZodType, notes: Record<st
 const HEADERS = {
   "X-Request-Id": {
     description: "Identifies the request in the logs: the caller's own X-Request-Id when well-formed, else a new UUID.",
+    required: true,
     schema: { type: "string" },
   },
-  Location: { description: "The new client's URL.", schema: { type: "string" }, example: "/api/clients/chat-42" },
-  "Retry-After": { description: "Seconds to wait before retrying.", schema: { type: "string" }, example: "1" },
-  "WWW-Authenticate": { description: "The bearer challenge.", schema: { type: "string" }, example: 'Bearer error="invalid_token"' },
+  Location: { description: "The new client's URL.", required: true, schema: { type: "string" }, example: "/api/clients/chat-42" },
+  "Retry-After": { description: "Seconds to wait before retrying.", required: true, schema: { type: "string" }, example: "1" },
+  "WWW-Authenticate": {
+    description: "The bearer challenge.",
+    required: true,
+    schema: { type: "string" },
+    example: 'Bearer error="invalid_token"',
+  },
 } as const;
 type HeaderName = keyof typeof HEADERS;
 

@@ -50,7 +50,7 @@ const fieldError = z.strictObject({
   detail: z.string(),
 });
 
-export const problemUrn = (type: ProblemType) => `urn:clients-api:problem:${type}` as const;
+export const problemUrn = <T extends ProblemType>(type: T) => `urn:clients-api:problem:${type}` as const;
 
 export const problemStatuses = [...new Set(Object.values(PROBLEMS).map(({ status }) => status))];
 export type ProblemStatus = (typeof PROBLEMS)[ProblemType]["status"];
@@ -70,4 +70,10 @@ export function problemJson(status: ProblemStatus) {
   });
 }
 
-export type ProblemJson = z.infer<ReturnType<typeof problemJson>>;
+type ProblemTypeOf<S extends ProblemStatus> = { [T in ProblemType]: (typeof PROBLEMS)[T]["status"] extends S ? T : never }[ProblemType];
+
+/** The problem body of one status, with that status's `type` URNs: for the typed client. */
+export type ProblemJson<S extends ProblemStatus = ProblemStatus> = Omit<z.infer<ReturnType<typeof problemJson>>, "type" | "status"> & {
+  type: ReturnType<typeof problemUrn<ProblemTypeOf<S>>>;
+  status: S;
+};

@@ -5,11 +5,12 @@ import { retryTransient } from "../../db/errors";
 import type { ClientRow } from "../../db/schema";
 import type { AppEnv } from "../app-env";
 import { jsonBody } from "../middleware/json-body";
+import type { ClientJson } from "../response-schemas";
 import { ApiError } from "../problem";
 import { clientParams, createClientBody, encodeCursor, listClientsQuery, updateClientBody } from "../schemas";
 import { rejectInvalid } from "../validation";
 
-const toClientJson = (row: ClientRow) => ({
+const toClientJson = (row: ClientRow): ClientJson => ({
   id: row.id,
   name: row.name,
   email: row.email,
@@ -43,13 +44,13 @@ export const clientsRoutes = new Hono<AppEnv>()
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     const nextCursor = rows.length > limit && last ? encodeCursor(last) : null;
-    return c.json({ clients: page.map(toClientJson), nextCursor });
+    return c.json({ clients: page.map(toClientJson), nextCursor }, 200);
   })
   .get("/:id", zValidator("param", clientParams, rejectInvalid), async (c) => {
     const { id } = c.req.valid("param");
     const client = await retryTransient(() => findClient(c.var.db, c.var.userId, id));
     if (!client) throw clientNotFound();
-    return c.json({ client: toClientJson(client) });
+    return c.json({ client: toClientJson(client) }, 200);
   })
   .patch(
     "/:id",
@@ -60,7 +61,7 @@ export const clientsRoutes = new Hono<AppEnv>()
       const { id } = c.req.valid("param");
       const client = await retryTransient(() => updateClient(c.var.db, c.var.userId, id, c.req.valid("json")));
       if (!client) throw clientNotFound();
-      return c.json({ client: toClientJson(client) });
+      return c.json({ client: toClientJson(client) }, 200);
     },
   )
   .delete("/:id", zValidator("param", clientParams, rejectInvalid), async (c) => {

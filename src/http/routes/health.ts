@@ -9,5 +9,5 @@ export const healthRoutes = new Hono<AppEnv>().get("/", async (c) => {
   } catch (error) {
     throw unavailable("The database is not reachable.", error);
   }
-  return c.json({ status: "ok", database: "ok" });
+  return c.json({ status: "ok", database: "ok" } as const, 200);
 });
