@@ -143,7 +143,7 @@ const PROBLEM_RESPONSES: Record<ProblemStatus, { description: string; headers?: 
     example: problemExample("unsupported-media-type", "Send the body as application/json."),
   },
   500: {
-    description: "An unexpected error: never a stack trace or SQL.",
+    description: "An unexpected error, or invalid server settings (`misconfigured`): never a stack trace or SQL.",
     example: problemExample("internal", "An unexpected error occurred."),
   },
   503: {
