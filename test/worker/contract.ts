@@ -11,11 +11,15 @@ type MediaType = { schema: Json };
 type ResponseObject = { headers?: Record<string, Header>; content?: Record<string, MediaType> };
 type Operation = { responses: Record<string, ResponseObject> };
 
-/** Follows `#/…` references, deeply: the validators get self-contained schemas. */
+/**
+ * Follows `#/…` references, deeply: the validators get self-contained schemas. Drops `format`, an
+ * annotation in JSON Schema 2020-12: zod writes the pattern it enforces next to it, and that is what the
+ * API promises (its email check is not the validator's: e.g. it allows a local part over 64 characters).
+ */
 function inline(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(inline);
   if (node === null || typeof node !== "object") return node;
-  const { $ref, ...rest } = node as Json;
+  const { $ref, format: _annotation, ...rest } = node as Json;
   if (typeof $ref === "string") {
     const target = $ref
       .slice(2)
