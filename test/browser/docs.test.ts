@@ -14,7 +14,8 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const READY_TIMEOUT_MS = 90_000;
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
-const document = JSON.parse(readFileSync(`${root}public/openapi.json`, "utf8")) as {
+const committedDocument = readFileSync(`${root}public/openapi.json`, "utf8");
+const document = JSON.parse(committedDocument) as {
   paths: Record<string, Record<string, unknown>>;
 };
 const documentedOperations = Object.entries(document.paths).flatMap(([path, item]) =>
@@ -85,6 +86,18 @@ afterAll(async () => {
     process.kill(-dev.pid, "SIGTERM");
     await exited;
   }
+});
+
+describe("the static assets beside the worker", () => {
+  it("serve the committed document at /openapi.json without a token, while /api stays the worker's", async () => {
+    const response = await fetch(`${baseUrl}/openapi.json`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Content-Type")).toMatch(/^application\/json/);
+    expect(await response.text()).toBe(committedDocument);
+    const api = await fetch(`${baseUrl}/api/clients`);
+    expect(api.status).toBe(401);
+    expect(api.headers.get("Content-Type")).toBe("application/problem+json");
+  });
 });
 
 describe("GET /docs", () => {
