@@ -44,7 +44,7 @@ const operations = Object.entries(document.paths).flatMap(([template, item]) => 
 
 const problem = (status: number) => inline({ $ref: `#/components/responses/Problem${status}` }) as ResponseObject;
 
-// Requests that match no operation: the worker answers 404, and under /api/ authentication runs first,
+// Requests that match no operation: the worker answers 404, and under /api authentication runs first,
 // so a bad token (401) or an unreachable identity provider (503) comes before routing.
 const OUTSIDE_THE_DOCUMENT: Operation = { responses: { 404: problem(404) } };
 const OUTSIDE_UNDER_API: Operation = { responses: { 401: problem(401), 404: problem(404), 503: problem(503) } };
@@ -69,7 +69,8 @@ export function contractViolations({ method, url, status, headers, body }: Excha
   // HEAD runs the GET route and drops the body.
   const routed = method === "HEAD" ? "GET" : method;
   const match = operations.find((candidate) => candidate.method === routed && candidate.pattern.test(pathname));
-  const operation = match?.operation ?? (pathname.startsWith("/api/") ? OUTSIDE_UNDER_API : OUTSIDE_THE_DOCUMENT);
+  const underApi = pathname === "/api" || pathname.startsWith("/api/");
+  const operation = match?.operation ?? (underApi ? OUTSIDE_UNDER_API : OUTSIDE_THE_DOCUMENT);
   const name = match?.name ?? "a request outside the document";
 
   const documented = operation.responses[String(status)];
