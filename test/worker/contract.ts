@@ -33,7 +33,9 @@ function inline(node: unknown): unknown {
 const METHODS = ["get", "post", "patch", "put", "delete"] as const;
 
 const operations = Object.entries(document.paths).flatMap(([template, item]) => {
-  const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, "[^/]+")}$`);
+  // A resource's root route is mounted at "/" (app.route), so Hono answers it with a trailing slash too.
+  const rootSlash = template.includes("{") ? "" : "/?";
+  const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, "[^/]+")}${rootSlash}$`);
   return METHODS.filter((method) => method in item).map((method) => ({
     method: method.toUpperCase(),
     pattern,
