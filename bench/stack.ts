@@ -26,7 +26,7 @@ export type LocalStack = {
 export const OUR_CONFIG = "wrangler.toml";
 export const FLOOR_CONFIG = "bench/floor/wrangler.toml";
 
-/** The gateway runs the queries on its own database; the workers only need a well-formed URL. */
+/** The connection string the gateway accepts and the workers use (the gateway runs the queries on its own database). */
 const WORKER_DATABASE_URL = "postgresql://bench:bench@localhost/bench";
 
 async function freePort(): Promise<number> {
@@ -63,10 +63,10 @@ async function startWorker(script: string, config: string, vars: Record<string, 
 
 /** `backendUrl`: the PostgreSQL database the gateway runs the statements on; embedded PGlite without it. */
 export async function startLocalStack(jwtSecret: string, backendUrl: string | undefined): Promise<LocalStack> {
-  const gateway = await startNeonGateway({ port: 0, databaseUrl: backendUrl, migrate: true });
+  const gateway = await startNeonGateway({ port: 0, databaseUrl: backendUrl, migrate: true, connectionString: WORKER_DATABASE_URL });
   const started: LocalWorker[] = [];
   try {
-    const databaseUrl = WORKER_DATABASE_URL;
+    const databaseUrl = gateway.connectionString;
     const vars = { NEON_FETCH_ENDPOINT: gateway.url, DATABASE_URL: databaseUrl };
     const ours = await startWorker("src/index.ts", OUR_CONFIG, { ...vars, JWT_SECRET: jwtSecret });
     started.push(ours);

@@ -64,7 +64,7 @@ describe.runIf(isPostgres)("query plans of the data layer on PostgreSQL", () => 
     neonConfig.fetchEndpoint = gateway.url;
     // The driver and dialect of src/db, plus a logger that records every statement sent.
     db = drizzle({
-      client: neon<false, false>("postgresql://app:app@localhost/app"),
+      client: neon<false, false>(gateway.connectionString),
       logger: { logQuery: (query, params) => void recorded.push({ query, params }) },
     });
     explainer = new pg.Client({ connectionString: database.url });
