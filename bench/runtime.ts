@@ -55,29 +55,32 @@ export function workerdProcesses(): number[] {
   });
 }
 
-/** Socket inodes listening on `port` on IPv4 or IPv6 loopback/any. */
-function listeningInodes(port: number): Set<string> {
-  const inodes = new Set<string>();
-  const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
+/** Listening TCP sockets on this machine: socket inode to port. */
+function listeningSockets(): Map<string, number> {
+  const sockets = new Map<string, number>();
   for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
     for (const line of readFileSync(table, "utf8").split("\n").slice(1)) {
-      const fields = line.trim().split(/\s+/);
-      const [localAddress, state, inode] = [fields[1], fields[3], fields[9]];
-      if (state === "0A" && localAddress?.endsWith(`:${hexPort}`) && inode) inodes.add(inode);
+      const [, localAddress, , state, , , , , , inode] = line.trim().split(/\s+/);
+      const hexPort = localAddress?.split(":").pop();
+      if (state === "0A" && hexPort && inode) sockets.set(inode, Number.parseInt(hexPort, 16));
     }
   }
-  return inodes;
+  return sockets;
 }
 
-function ownsSocket(pid: number, inodes: Set<string>): boolean {
-  try {
-    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
-      const target = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
-      return target !== undefined && inodes.has(target);
-    });
-  } catch {
-    return false;
-  }
+/** The TCP ports the process listens on. */
+export function listeningPorts(pid: number): number[] {
+  const sockets = listeningSockets();
+  const ports = readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
+    try {
+      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+      const port = inode === undefined ? undefined : sockets.get(inode);
+      return port === undefined ? [] : [port];
+    } catch {
+      return []; // the descriptor closed while the table was read
+    }
+  });
+  return [...new Set(ports)];
 }
 
 /**
@@ -86,8 +89,7 @@ function ownsSocket(pid: number, inodes: Set<string>): boolean {
  */
 export function runtimeProcesses(port: number, before: readonly number[]): RuntimeProcesses {
   const started = workerdProcesses().filter((pid) => !before.includes(pid));
-  const inodes = listeningInodes(port);
-  const proxy = started.find((pid) => ownsSocket(pid, inodes));
+  const proxy = started.find((pid) => listeningPorts(pid).includes(port));
   const worker = started.filter((pid) => pid !== proxy);
   if (proxy === undefined || worker.length !== 1) {
     throw new Error(`expected a proxy and one worker process for port ${port}, found workerd ${started.join(", ") || "none"}`);

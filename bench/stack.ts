@@ -1,10 +1,9 @@
 // The local stack the benchmark measures: the project's Neon gateway (PGlite, or PostgreSQL when a URL
 // is given) and two workers under wrangler's local runtime, started the same way on free loopback ports:
 // ours, and the floor worker (bench/floor) that runs the same statements with nothing else.
-import { createServer } from "node:net";
 import { unstable_dev } from "wrangler";
 import { type NeonGateway, startNeonGateway } from "../local/gateway";
-import { type RuntimeProcesses, runtimeProcesses, workerdProcesses } from "./runtime";
+import { listeningPorts, type RuntimeProcesses, runtimeProcesses, workerdProcesses } from "./runtime";
 
 export type LocalWorker = {
   url: string;
@@ -29,22 +28,14 @@ export const FLOOR_CONFIG = "bench/floor/wrangler.toml";
 /** The connection string the gateway accepts and the workers use (the gateway runs the queries on its own database). */
 const WORKER_DATABASE_URL = "postgresql://bench:bench@localhost/bench";
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 async function startWorker(script: string, config: string, vars: Record<string, string>): Promise<LocalWorker> {
   const before = workerdProcesses();
-  const inspectorPort = await freePort();
   const worker = await unstable_dev(script, {
     config,
     ip: "127.0.0.1",
     port: 0,
-    inspectorPort,
+    // Any free port: wrangler's proxy process listens on it beside the worker's port.
+    inspectorPort: 0,
     vars,
     // Our worker's one log line per request would flood the table; the bench reports what matters.
     logLevel: "none",
@@ -54,7 +45,10 @@ async function startWorker(script: string, config: string, vars: Record<string, 
     const url = `http://${worker.address}:${worker.port}`;
     // The worker's own process starts with its first request.
     await (await fetch(`${url}/health`)).arrayBuffer();
-    return { url, inspectorPort, processes: runtimeProcesses(worker.port, before), stop: () => worker.stop() };
+    const processes = runtimeProcesses(worker.port, before);
+    const inspectorPort = listeningPorts(processes.proxy).find((port) => port !== worker.port);
+    if (inspectorPort === undefined) throw new Error(`no inspector port beside the worker's port ${worker.port}`);
+    return { url, inspectorPort, processes, stop: () => worker.stop() };
   } catch (error) {
     await worker.stop();
     throw error;
