@@ -21,6 +21,14 @@ const workersProject = (
           JWT_SECRET: inject("jwtSecret"),
           ...bindings,
         },
+        // Tests send many requests per user within a minute: generous limits keep the per-user rate limits
+        // (wrangler.toml) out of their way. rate-limit.test.ts swaps in the strict ones to see a limit at work.
+        ratelimits: {
+          WRITE_LIMITER: { namespace_id: "1001", simple: { limit: 100_000, period: 60 } },
+          READ_LIMITER: { namespace_id: "1002", simple: { limit: 100_000, period: 60 } },
+          STRICT_WRITE_LIMITER: { namespace_id: "9001", simple: { limit: 3, period: 60 } },
+          STRICT_READ_LIMITER: { namespace_id: "9002", simple: { limit: 3, period: 60 } },
+        },
       },
     })),
   ],

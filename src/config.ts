@@ -13,6 +13,8 @@ export type Config = {
     /** An identity provider whose asymmetrically signed tokens are accepted too. */
     provider?: { jwksUrl: string; issuer: string; audience: string };
   };
+  /** Per-user limits ([[ratelimits]] in wrangler.toml): one for writes, a looser one for reads. */
+  rateLimits: { write: RateLimit; read: RateLimit };
 };
 
 /** A setting is missing or invalid. Names the settings and what they must be, never their values. */
@@ -30,6 +32,7 @@ const urlWith = (accept: (url: URL) => boolean) => (value: string) => URL.canPar
 const isHttp = ({ protocol }: URL) => protocol === "http:" || protocol === "https:";
 const isOrigin = (value: string) => urlWith((url) => isHttp(url) && url.origin === value)(value);
 const emptyOr = (accept: (value: string) => boolean) => (value: string) => value === "" || accept(value);
+const rateLimit = z.custom<RateLimit>((value) => typeof (value as Partial<RateLimit> | undefined)?.limit === "function");
 
 // What each setting must be. Shown to callers and operators in place of zod's messages, so that no
 // message ever repeats a value.
@@ -43,6 +46,8 @@ const RULES = {
   JWT_AUDIENCE: "must be set when JWKS_URL is",
   // A stray production setting must not send the connection string, with its password, to another host.
   NEON_FETCH_ENDPOINT: "must be empty or an http(s) URL on a loopback host (localhost, 127.x.x.x, [::1])",
+  WRITE_LIMITER: "must be a rate limiting binding ([[ratelimits]] in wrangler.toml)",
+  READ_LIMITER: "must be a rate limiting binding ([[ratelimits]] in wrangler.toml)",
 } as const;
 type Setting = keyof typeof RULES;
 
@@ -67,6 +72,8 @@ const settings = z
       .string()
       .default("")
       .refine(emptyOr(urlWith((url) => isHttp(url) && LOOPBACK_HOSTS.test(url.hostname)))),
+    WRITE_LIMITER: rateLimit,
+    READ_LIMITER: rateLimit,
   })
   .superRefine(({ JWKS_URL, JWT_ISSUER, JWT_AUDIENCE }, ctx) => {
     if (!JWKS_URL) return;
@@ -90,6 +97,7 @@ function parseConfig(env: Env): Config | MisconfiguredError {
         ? { jwksUrl: data.JWKS_URL, issuer: data.JWT_ISSUER, audience: data.JWT_AUDIENCE }
         : undefined,
     },
+    rateLimits: { write: data.WRITE_LIMITER, read: data.READ_LIMITER },
   };
 }
 

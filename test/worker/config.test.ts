@@ -28,6 +28,8 @@ describe("an invalid setting", () => {
     JWT_ISSUER: "must be set when JWKS_URL is",
     JWT_AUDIENCE: "must be set when JWKS_URL is",
     NEON_FETCH_ENDPOINT: "must be empty or an http(s) URL on a loopback host (localhost, 127.x.x.x, [::1])",
+    WRITE_LIMITER: "must be a rate limiting binding ([[ratelimits]] in wrangler.toml)",
+    READ_LIMITER: "must be a rate limiting binding ([[ratelimits]] in wrangler.toml)",
   };
   const provider = { JWKS_URL: "https://issuer.test/.well-known/jwks.json", JWT_ISSUER: "https://issuer.test/", JWT_AUDIENCE: "api" };
 
@@ -59,6 +61,9 @@ describe("an invalid setting", () => {
     ["NEON_FETCH_ENDPOINT", { NEON_FETCH_ENDPOINT: "http://10.0.0.1/sql" }],
     ["NEON_FETCH_ENDPOINT", { NEON_FETCH_ENDPOINT: "ftp://127.0.0.1/sql" }],
     ["NEON_FETCH_ENDPOINT", { NEON_FETCH_ENDPOINT: "not a url" }],
+    ["WRITE_LIMITER", { WRITE_LIMITER: undefined }],
+    ["READ_LIMITER", { READ_LIMITER: undefined }],
+    ["READ_LIMITER", { READ_LIMITER: "300" }],
   ])("%s: %j answers 500 misconfigured naming it, and logs one line naming it", async (name, settings) => {
     const lines = errorLines();
     const token = await signToken("someone");
