@@ -6,10 +6,14 @@ import { ApiError, type FieldError } from "./problem";
 const MAX_LISTED_ERRORS = 20;
 const MAX_QUOTED_CHARACTERS = 100;
 
-/** At most MAX_QUOTED_CHARACTERS characters of `text`, an ellipsis marking a cut. */
+/**
+ * At most MAX_QUOTED_CHARACTERS characters of `text`, an ellipsis marking a cut. Control characters and
+ * lone surrogates, which JSON would escape into six bytes each, read as U+FFFD: a quoted character
+ * costs at most four bytes.
+ */
 function quoted(text: string): string {
-  const characters = Array.from(text);
-  return characters.length <= MAX_QUOTED_CHARACTERS ? text : `${characters.slice(0, MAX_QUOTED_CHARACTERS).join("")}…`;
+  const characters = Array.from(text.replace(/[\p{Cc}\p{Cs}]/gu, "\ufffd"));
+  return characters.length <= MAX_QUOTED_CHARACTERS ? characters.join("") : `${characters.slice(0, MAX_QUOTED_CHARACTERS).join("")}…`;
 }
 
 // RFC 6901: "~" and "/" inside a segment are escaped; the empty path points at the whole document.

@@ -60,6 +60,13 @@ describe("bounded problem bodies", () => {
     expect(problem.detail).toBe(`The request body has invalid fields: /${"😀".repeat(99)}….`);
   });
 
+  it("quotes control characters and lone surrogates as U+FFFD", async () => {
+    const user = await newUser();
+    const body = JSON.stringify({ name: "A", "a\u0000b\u001bc\ud800d\u0085": 1 });
+    const problem = await expectSmallProblem(await user.call("POST", "/api/clients", { body }));
+    expect(problem.errors).toEqual([{ pointer: "/a\ufffdb\ufffdc\ufffdd\ufffd", detail: '"a\ufffdb\ufffdc\ufffdd\ufffd" is not an accepted field' }]);
+  });
+
   it("a query key of 20 KB is quoted short", async () => {
     const user = await newUser();
     const problem = await expectSmallProblem(await user.call("GET", `/api/clients?${"q".repeat(20 * 1024)}=1`));
