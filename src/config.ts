@@ -36,7 +36,7 @@ const rateLimit = z.custom<RateLimit>((value) => typeof (value as Partial<RateLi
 
 // What each setting must be. Shown to callers and operators in place of zod's messages, so that no
 // message ever repeats a value.
-const RULES = {
+export const SETTING_RULES = {
   DATABASE_URL: "must be a postgres:// or postgresql:// connection string",
   JWT_SECRET: "must be a non-empty secret",
   CORS_ORIGINS: "must be a comma-separated list of origins such as https://app.example.com",
@@ -49,7 +49,7 @@ const RULES = {
   WRITE_LIMITER: "must be a rate limiting binding ([[ratelimits]] in wrangler.toml)",
   READ_LIMITER: "must be a rate limiting binding ([[ratelimits]] in wrangler.toml)",
 } as const;
-type Setting = keyof typeof RULES;
+type Setting = keyof typeof SETTING_RULES;
 
 const settings = z
   .object({
@@ -85,7 +85,7 @@ function parseConfig(env: Env): Config | MisconfiguredError {
   const parsed = settings.safeParse(env);
   if (!parsed.success) {
     const names = [...new Set(parsed.error.issues.map((issue) => issue.path[0] as Setting))];
-    return new MisconfiguredError(names, names.map((name) => `${name} ${RULES[name]}`));
+    return new MisconfiguredError(names, names.map((name) => `${name} ${SETTING_RULES[name]}`));
   }
   const { data } = parsed;
   return {

@@ -3,7 +3,7 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { configFor, MisconfiguredError } from "../../src/config";
+import { configFor, MisconfiguredError, SETTING_RULES } from "../../src/config";
 import worker from "../../src/index";
 import { expectProblem, signToken } from "./helpers";
 
@@ -19,21 +19,9 @@ function errorLines() {
 describe("an invalid setting", () => {
   afterEach(() => vi.restoreAllMocks());
 
-  const RULE = {
-    DATABASE_URL: "must be a postgres:// or postgresql:// connection string",
-    JWT_SECRET: "must be a non-empty secret",
-    CORS_ORIGINS: "must be a comma-separated list of origins such as https://app.example.com",
-    DB_TIMEOUT_MS: "must be a whole number of milliseconds from 100 to 60000",
-    JWKS_URL: "must be empty or an http(s) URL",
-    JWT_ISSUER: "must be set when JWKS_URL is",
-    JWT_AUDIENCE: "must be set when JWKS_URL is",
-    NEON_FETCH_ENDPOINT: "must be empty or an http(s) URL on a loopback host (localhost, 127.x.x.x, [::1])",
-    WRITE_LIMITER: "must be a rate limiting binding ([[ratelimits]] in wrangler.toml)",
-    READ_LIMITER: "must be a rate limiting binding ([[ratelimits]] in wrangler.toml)",
-  };
   const provider = { JWKS_URL: "https://issuer.test/.well-known/jwks.json", JWT_ISSUER: "https://issuer.test/", JWT_AUDIENCE: "api" };
 
-  it.each<[keyof typeof RULE, Record<string, string | undefined>]>([
+  it.each<[keyof typeof SETTING_RULES, Record<string, string | undefined>]>([
     ["DATABASE_URL", { DATABASE_URL: undefined }],
     ["DATABASE_URL", { DATABASE_URL: "" }],
     ["DATABASE_URL", { DATABASE_URL: "notaurl" }],
@@ -73,7 +61,7 @@ describe("an invalid setting", () => {
       const problem = await expectProblem(response, 500);
       expect(problem).toMatchObject({
         type: "urn:clients-api:problem:misconfigured",
-        detail: `The server's settings are invalid: ${name} ${RULE[name]}.`,
+        detail: `The server's settings are invalid: ${name} ${SETTING_RULES[name]}.`,
       });
     }
     const misconfigured = lines.filter((line) => line.message === "misconfigured");
