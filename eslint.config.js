@@ -3,9 +3,11 @@ import { defineConfig } from "eslint/config";
 import tseslint from "typescript-eslint";
 
 export default defineConfig(
-  { ignores: ["node_modules", ".wrangler", "dist", ".data", "worker-configuration.d.ts", "migrations"] },
+  { ignores: ["node_modules", ".wrangler", "dist", ".data", "worker-configuration.d.ts", "migrations", "public/docs/vendor", "test-artifacts"] },
   js.configs.recommended,
   tseslint.configs.recommended,
+  // The docs page's one script runs in the browser, after Swagger UI's bundle.
+  { files: ["public/**/*.js"], languageOptions: { globals: { window: "readonly", SwaggerUIBundle: "readonly" } } },
   {
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],

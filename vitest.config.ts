@@ -17,7 +17,7 @@ const workersProject = (
       miniflare: {
         bindings: {
           NEON_FETCH_ENDPOINT: inject("gatewayUrl"),
-          DATABASE_URL: "postgresql://app:app@localhost/app",
+          DATABASE_URL: inject("gatewayConnectionString"),
           JWT_SECRET: inject("jwtSecret"),
           ...bindings,
         },
@@ -32,7 +32,14 @@ const workersProject = (
       },
     })),
   ],
-  test: { name, include: [`test/${name}/**/*.test.ts`], globalSetup: [globalSetup], fileParallelism, silent },
+  test: {
+    name,
+    include: [`test/${name}/**/*.test.ts`],
+    globalSetup: [globalSetup],
+    setupFiles: ["test/worker/check-responses.setup.ts"],
+    fileParallelism,
+    silent,
+  },
 });
 
 export default defineConfig({
@@ -46,6 +53,8 @@ export default defineConfig({
           silent,
         },
       },
+      // The OpenAPI document itself: generated from the schemas, valid OpenAPI 3.1.
+      { test: { name: "contract", environment: "node", include: ["test/contract/**/*.test.ts"], silent } },
       workersProject("worker", "test/setup/worker.ts"),
       // The faults files share one gateway that they stop and start: one file at a time. A short
       // database timeout keeps the hung-database tests quick.

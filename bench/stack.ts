@@ -9,11 +9,16 @@ export type LocalStack = {
   close(): Promise<void>;
 };
 
-/** The gateway runs the queries on its own database; the worker only needs a well-formed URL. */
+/** The connection string the gateway accepts and the worker uses (the gateway runs the queries on its own database). */
 export const WORKER_DATABASE_URL = "postgresql://bench:bench@localhost/bench";
 
 export async function startLocalStack(jwtSecret: string): Promise<LocalStack> {
-  const gateway = await startNeonGateway({ port: 0, databaseUrl: process.env.DATABASE_URL, migrate: true });
+  const gateway = await startNeonGateway({
+    port: 0,
+    databaseUrl: process.env.DATABASE_URL,
+    migrate: true,
+    connectionString: WORKER_DATABASE_URL,
+  });
   try {
     const worker = await unstable_dev("src/index.ts", {
       config: "wrangler.toml",

@@ -1,6 +1,7 @@
 import { PGlite } from "@electric-sql/pglite";
 import { createPgConfig } from "@electric-sql/pglite/node-postgres";
 import { mkdir } from "node:fs/promises";
+import type { Socket } from "node:net";
 import pg from "pg";
 import { migratePglite, migratePostgres } from "./migrate";
 
@@ -15,8 +16,19 @@ export interface Backend {
   pool: pg.Pool;
   /** Stops the statement running on `client` because its HTTP caller went away. */
   cancel(client: pg.PoolClient): Promise<void>;
+  /**
+   * Counts what `client` receives from now on, and breaks its connection once that passes `maxBytes`, before a
+   * value too large for a JavaScript string can arrive whole (decoding it would throw outside any request).
+   */
+  limitIncoming(client: pg.PoolClient, maxBytes: number): IncomingLimit;
   migrate(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface IncomingLimit {
+  /** Whether the limit was passed (the connection is then broken). */
+  readonly exceeded: boolean;
+  stop(): void;
 }
 
 // Neon sends every value as Postgres text output: node-postgres must not parse any type.
@@ -50,6 +62,23 @@ export async function openPostgres(databaseUrl: string): Promise<Backend> {
     async cancel(client) {
       const { processID } = client as pg.PoolClient & { processID: number };
       await control.query("SELECT pg_cancel_backend($1)", [processID]);
+    },
+    limitIncoming(client, maxBytes) {
+      const socket = (client as pg.PoolClient & { connection: { stream: Socket } }).connection.stream;
+      let received = 0;
+      const limit = {
+        exceeded: false,
+        stop: () => socket.off("data", countBytes),
+      };
+      function countBytes(chunk: Buffer) {
+        received += chunk.length;
+        if (received > maxBytes && !limit.exceeded) {
+          limit.exceeded = true;
+          socket.destroy(); // the running query then fails, and the pool drops the connection
+        }
+      }
+      socket.prependListener("data", countBytes); // before node-postgres parses the chunk
+      return limit;
     },
     migrate: () => migratePostgres(databaseUrl),
     // The main pool first: its connections come back only once the cancels queued on `control` have run.
@@ -96,6 +125,8 @@ export async function openPglite(dataDir?: string): Promise<Backend> {
     pool,
     // PGlite runs a statement synchronously to its end: there is nothing in flight to interrupt.
     cancel: async () => {},
+    // Nor to stop early: PGlite hands over each result whole, and the gateway checks its size then.
+    limitIncoming: () => ({ exceeded: false, stop: () => {} }),
     migrate: () => migratePglite(pglite),
     close: async () => {
       await pool.end();

@@ -1,14 +1,18 @@
 // `npm run neon:local`: the local Neon gateway on its own, for `wrangler dev` or any other Neon HTTP client.
 import { parseArgs } from "node:util";
 import { startNeonGateway } from "./gateway";
-import { redactPassword } from "./migrate";
+import { redactPassword } from "./connection-string";
 
 const usage = `Usage: npm run neon:local -- [options]
   --port N            listen port (default 4444; 0 picks a free one)
   --host ADDR         listen address (default 127.0.0.1)
   --database-url URL  run on this PostgreSQL (default: $DATABASE_URL; without either, embedded PGlite)
   --data-dir DIR      keep PGlite's files in DIR (default: in memory)
-  --migrate           apply ./migrations before serving`;
+  --migrate           apply ./migrations before serving
+  --cors              answer browsers' CORS preflights, allowing any origin (off: no web page can use it)
+  --connection-string URL
+                      the only connection string clients may use (default: one with a random password);
+                      the ready line ends with it`;
 
 function fail(message: string): never {
   console.error(`neon:local: ${message}\n\n${usage}`);
@@ -24,6 +28,8 @@ try {
       "database-url": { type: "string" },
       "data-dir": { type: "string" },
       migrate: { type: "boolean", default: false },
+      "connection-string": { type: "string" },
+      cors: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   }).values;
@@ -41,7 +47,15 @@ if (databaseUrl && args["data-dir"]) fail("--data-dir applies to PGlite only; dr
 
 let gateway;
 try {
-  gateway = await startNeonGateway({ port, host: args.host, databaseUrl, dataDir: args["data-dir"], migrate: args.migrate });
+  gateway = await startNeonGateway({
+    port,
+    host: args.host,
+    databaseUrl,
+    dataDir: args["data-dir"],
+    migrate: args.migrate,
+    connectionString: args["connection-string"],
+    cors: args.cors,
+  });
 } catch (err) {
   console.error(`neon:local: could not start: ${(err as Error).message}`);
   process.exit(1);
@@ -61,5 +75,8 @@ const stop = () => {
 process.once("SIGINT", stop).once("SIGTERM", stop);
 
 // Only now, with the signal handlers in place: whoever reads this line may stop the gateway at once.
+// The only line that shows the clients' password: they need it to connect.
 const where = databaseUrl ? redactPassword(databaseUrl) : (args["data-dir"] ?? "in memory");
-console.log(`Neon gateway ready at ${gateway.url} (backend: ${gateway.backend}, ${where})`);
+console.log(
+  `Neon gateway ready at ${gateway.url} (backend: ${gateway.backend}, ${where}), connection string: ${gateway.connectionString}`,
+);

@@ -2,9 +2,11 @@
 // migrations, and `wrangler dev` on http://127.0.0.1:$PORT (8787) pointed at the gateway.
 // Prints one ready line, then the worker's logs. Ctrl-C stops everything it started.
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { parseEnv } from "node:util";
 import { startNeonGateway } from "./gateway";
-import { redactPassword } from "./migrate";
+import { redactPassword } from "./connection-string";
 import { ensureDevVars, signDevToken } from "./token";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -15,7 +17,9 @@ const dataDir = databaseUrl ? undefined : `${root}.data/pglite`;
 const READY_TIMEOUT_MS = 60_000;
 
 ensureDevVars();
-const gateway = await startNeonGateway({ port: 0, databaseUrl, dataDir, migrate: true });
+// The gateway accepts exactly the connection string the worker reads from .dev.vars.
+const workerDatabaseUrl = parseEnv(readFileSync(`${root}.dev.vars`, "utf8")).DATABASE_URL;
+const gateway = await startNeonGateway({ port: 0, databaseUrl, dataDir, migrate: true, connectionString: workerDatabaseUrl });
 const wrangler = spawn(
   `${root}node_modules/.bin/wrangler`,
   ["dev", "--ip", host, "--port", String(port), "--var", `NEON_FETCH_ENDPOINT:${gateway.url}`,

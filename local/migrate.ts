@@ -6,6 +6,7 @@ import { migrate as migratePgliteDb } from "drizzle-orm/pglite/migrator";
 import { existsSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import pg from "pg";
+import { redactPassword } from "./connection-string";
 
 /** drizzle-kit's output folder; resolved from this file so the working directory does not matter. */
 export const migrationsFolder = fileURLToPath(new URL("../migrations", import.meta.url));
@@ -33,17 +34,6 @@ export async function migratePostgres(databaseUrl: string, folder = migrationsFo
 export async function migratePglite(pglite: PGlite, folder = migrationsFolder): Promise<void> {
   if (!hasMigrations(folder)) return;
   await migratePgliteDb(drizzlePglite(pglite), { migrationsFolder: folder });
-}
-
-/** The URL with its password masked, for messages: a connection string's password is never printed. */
-export function redactPassword(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(unparseable database URL)";
-  }
 }
 
 // `npm run db:migrate`

@@ -42,4 +42,7 @@ app.onError((error, c) => {
   return problemResponse(c, problem);
 });
 
+/** The app's routes and their types, for Hono's `hc` (see ./client.ts). */
+export type AppType = typeof app;
+
 export default app;

@@ -3,7 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
 // The API's one error vocabulary (RFC 9457 problem types) and the status each one answers with.
-const PROBLEMS = {
+export const PROBLEMS = {
   "bad-request": { status: 400, title: "Bad request" },
   "validation-failed": { status: 400, title: "Invalid request" },
   "malformed-json": { status: 400, title: "Malformed JSON" },

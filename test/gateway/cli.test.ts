@@ -1,5 +1,5 @@
 // `npm run neon:local` as a process of its own, and what 1,000 clients that give up do to it.
-import { type NeonDbError, neon, neonConfig } from "@neondatabase/serverless";
+import { type NeonDbError, neon, neonConfig, type NeonQueryFunction } from "@neondatabase/serverless";
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GatewayStats } from "../../local/gateway";
-import { connectionString, databaseUrl, isPostgres, uniqueName } from "./fixture";
+import { connectionString, databaseUrl, isPostgres, postSql, uniqueName } from "./fixture";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const password = `secret-${randomUUID()}`;
@@ -17,6 +17,8 @@ const databaseUrlWithPassword = databaseUrl && Object.assign(new URL(databaseUrl
 interface Cli {
   child: ChildProcess;
   url: string;
+  /** From the ready line. */
+  connectionString: string;
   output: () => string;
 }
 
@@ -28,16 +30,19 @@ async function startCli(args: string[], env: NodeJS.ProcessEnv): Promise<Cli> {
   const ready = await new Promise<RegExpExecArray>((resolve, reject) => {
     const collect = (chunk: Buffer) => {
       output += chunk;
-      const line = /^Neon gateway ready at (http:\/\/127\.0\.0\.1:\d+\/sql) \(backend: (\w+), .*\)\n/.exec(output);
+      const line = /^Neon gateway ready at (http:\/\/127\.0\.0\.1:\d+\/sql) \(backend: (\w+), .*\), connection string: (\S+)\n/.exec(
+        output,
+      );
       if (line) resolve(line);
     };
     child.stdout.on("data", collect);
     child.stderr.on("data", collect);
     child.once("exit", (code) => reject(new Error(`the CLI exited (${code}) before it was ready: ${output}`)));
-    setTimeout(() => reject(new Error(`no ready line within 20 s: ${output}`)), 20_000).unref();
+    // Generous: three gateways start at once, on a machine that may be busy.
+    setTimeout(() => reject(new Error(`no ready line within 60 s: ${output}`)), 60_000).unref();
   });
   expect(ready[2]).toBe(isPostgres ? "postgres" : "pglite");
-  return { child, url: ready[1]!, output: () => output };
+  return { child, url: ready[1]!, connectionString: ready[3]!, output: () => output };
 }
 
 async function stop(cli: Cli, signal: NodeJS.Signals) {
@@ -51,22 +56,26 @@ const statsOf = async (url: string) => (await (await fetch(new URL("/stats", url
 const { DATABASE_URL: _inherited, ...envWithoutDatabase } = process.env;
 const withUrlFlag = () => startCli(databaseUrlWithPassword ? ["--database-url", databaseUrlWithPassword] : [], envWithoutDatabase);
 // One process per test that stops one, so no test depends on another having run first (or not yet).
-let cli: Cli; // the database URL as a flag; serves this file's queries
-let other: Cli; // the database URL from the environment; stopped with SIGTERM
+let cli: Cli; // the database URL as a flag, a random password; serves this file's queries
+let other: Cli; // the database URL from the environment, --connection-string; stopped with SIGTERM
 let interrupted: Cli; // the database URL as a flag; stopped with SIGINT
+let sql: NeonQueryFunction<false, false>;
 beforeAll(async () => {
   [cli, other, interrupted] = await Promise.all([
     withUrlFlag(),
-    startCli([], { ...envWithoutDatabase, ...(databaseUrlWithPassword && { DATABASE_URL: databaseUrlWithPassword }) }),
+    startCli(["--connection-string", connectionString], {
+      ...envWithoutDatabase,
+      ...(databaseUrlWithPassword && { DATABASE_URL: databaseUrlWithPassword }),
+    }),
     withUrlFlag(),
   ]);
   neonConfig.fetchEndpoint = cli.url;
-}, 30_000);
+  sql = neon(cli.connectionString);
+}, 90_000);
 afterAll(() => {
   for (const started of [cli, other, interrupted]) if (started?.child.exitCode === null) started.child.kill("SIGKILL");
 });
 
-const sql = neon(connectionString);
 // The driver sends a query only once something awaits it.
 const send = <T>(query: PromiseLike<T>) => Promise.resolve(query);
 
@@ -74,13 +83,40 @@ describe("npm run neon:local", () => {
   it("prints one ready line with the endpoint and the backend, never the password", async () => {
     expect(cli.output().split("\n")).toHaveLength(2);
     expect(cli.output()).not.toContain(password);
-    if (isPostgres) expect(cli.output()).toContain("postgres://postgres:***@127.0.0.1:5432/test");
+    // Whatever the database is called: the URL as given, its password masked.
+    if (databaseUrl) expect(cli.output()).toContain(Object.assign(new URL(databaseUrl), { password: "***" }).toString());
     expect(await sql.query("SELECT 1 AS one")).toEqual([{ one: 1 }]);
   });
 
-  it("stops cleanly on SIGTERM, reading DATABASE_URL from the environment", async () => {
+  it("accepts the --connection-string it was given, and stops cleanly on SIGTERM, reading DATABASE_URL from the environment", async () => {
     expect(other.output()).not.toContain(password);
+    expect(other.connectionString).toBe(connectionString);
+    const { json } = await postSql(other.url, { query: "SELECT 1 AS one" }, { "Neon-Connection-String": connectionString });
+    expect(json).toMatchObject({ rows: [{ one: 1 }] });
     expect(await stop(other, "SIGTERM")).toBe(0);
+  });
+
+  it("makes up a password that only its ready line shows, whatever the requests", async () => {
+    const { password: clientPassword, username } = new URL(cli.connectionString);
+    expect(clientPassword.length).toBeGreaterThanOrEqual(32);
+    expect(cli.connectionString).not.toBe(interrupted.connectionString); // a new one each start
+    const wrongPassword = Object.assign(new URL(cli.connectionString), { password: "wrong" }).toString();
+    const wrongUser = Object.assign(new URL(cli.connectionString), { username: `${username}x` }).toString();
+    const outcomes = await Promise.allSettled([
+      sql.query("SELECT $1::int", [clientPassword]), // 22P02, echoing the value back to its sender only
+      sql.query("SELECT 1 AS one"),
+      neon(wrongPassword).query("SELECT 1"),
+      neon(wrongUser).query("SELECT 1"),
+    ]);
+    expect(outcomes.map((o) => (o.status === "fulfilled" ? "ok" : (o.reason as NeonDbError).code))).toEqual([
+      "22P02",
+      "ok",
+      "28P01",
+      "28P01",
+    ]);
+    const [readyLine, ...rest] = cli.output().split("\n");
+    expect(readyLine).toContain(clientPassword);
+    expect(rest.join("\n")).not.toContain(clientPassword);
   });
 
   it("frees every connection after 1,000 aborted requests, and the next query works", { timeout: 60_000 }, async () => {

@@ -22,24 +22,11 @@ import {
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { databaseUrl, isPostgres, startTestGateway, uniqueName } from "./fixture";
+import { databaseUrl, isPostgres, neonErrorOf, startTestGateway, uniqueName } from "./fixture";
 
 const { sql, db, createTable, gateway } = await startTestGateway();
 
 const bytea = customType<{ data: Buffer }>({ dataType: () => "bytea" });
-
-/** The NeonDbError that Drizzle wrapped, after checking the wrapping. */
-async function neonErrorOf(query: Promise<unknown>): Promise<NeonDbError> {
-  const err = await query.then(
-    () => expect.fail("the query should have failed"),
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DrizzleQueryError);
-  const cause = (err as DrizzleQueryError).cause;
-  expect(cause).toBeInstanceOf(NeonDbError);
-  expect(cause?.name).toBe("NeonDbError");
-  return cause as NeonDbError;
-}
 
 describe("types", () => {
   it("round-trips every common type through Drizzle", async () => {

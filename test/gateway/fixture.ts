@@ -1,15 +1,16 @@
-import { neon, neonConfig } from "@neondatabase/serverless";
+import { neon, neonConfig, NeonDbError } from "@neondatabase/serverless";
+import { DrizzleQueryError } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/neon-http";
 import { randomUUID } from "node:crypto";
-import { afterAll } from "vitest";
+import { afterAll, expect } from "vitest";
 import { startNeonGateway } from "../../local/gateway";
 
 /** Real PostgreSQL when DATABASE_URL is set (CI runs both), embedded PGlite otherwise. */
 export const databaseUrl = process.env.DATABASE_URL;
 export const isPostgres = Boolean(databaseUrl);
 
-/** What a worker sends: the gateway accepts any URL Neon would, and runs the statements on its own backend. */
-export const connectionString = "postgresql://app:app@localhost/app";
+/** What a worker sends; the gateways of these tests accept it, and run the statements on their own backend. */
+export const connectionString = `postgresql://app:${randomUUID()}@localhost/app`;
 
 /** A fresh name: real PostgreSQL is shared by parallel test files and by repeated runs. */
 export const uniqueName = (prefix: string) => `${prefix}_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
@@ -19,7 +20,7 @@ export const uniqueName = (prefix: string) => `${prefix}_${randomUUID().replaceA
  * after the file, dropping the tables made with `createTable`.
  */
 export async function startTestGateway() {
-  const gateway = await startNeonGateway({ port: 0, databaseUrl });
+  const gateway = await startNeonGateway({ port: 0, databaseUrl, connectionString });
   neonConfig.fetchEndpoint = gateway.url;
   const sql = neon(connectionString);
   const tables: string[] = [];
@@ -39,4 +40,40 @@ export async function startTestGateway() {
       return name;
     },
   };
+}
+
+/** The NeonDbError that Drizzle wrapped, after checking the wrapping. */
+export async function neonErrorOf(query: Promise<unknown>): Promise<NeonDbError> {
+  const err = await query.then(
+    () => expect.fail("the query should have failed"),
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(DrizzleQueryError);
+  const cause = (err as DrizzleQueryError).cause;
+  expect(cause).toBeInstanceOf(NeonDbError);
+  expect(cause?.name).toBe("NeonDbError");
+  return cause as NeonDbError;
+}
+
+/** What the driver always sends. */
+export const driverHeaders = {
+  "Neon-Connection-String": connectionString,
+  "Neon-Raw-Text-Output": "true",
+  "Neon-Array-Mode": "true",
+};
+
+/** The keys of Neon's error body, in its order. */
+export const errorKeys = (
+  "message code detail hint position internalPosition internalQuery severity where table column schema dataType " +
+  "constraint file line routine"
+).split(" ");
+
+/** Sends `body` (JSON unless a string) to a gateway's /sql endpoint as the driver does, and reads the answer. */
+export async function postSql<Body>(url: string, body: unknown, headers: Record<string, string> = driverHeaders) {
+  const response = await fetch(url, {
+    method: "POST",
+    body: typeof body === "string" ? body : JSON.stringify(body),
+    headers,
+  });
+  return { response, json: (await response.json()) as Body };
 }

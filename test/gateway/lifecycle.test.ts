@@ -23,7 +23,7 @@ describe("lifecycle", () => {
     const dataDir = isPostgres ? undefined : join(tempDir, "not-yet/created"); // the gateway makes the folders
     const table = uniqueName("restart");
     try {
-      const first = await startNeonGateway({ port: 0, databaseUrl, dataDir, migrate: true });
+      const first = await startNeonGateway({ port: 0, databaseUrl, dataDir, migrate: true, connectionString });
       neonConfig.fetchEndpoint = first.url;
       await sql.query(`CREATE TABLE ${table} (id int primary key)`);
       await sql.query(`INSERT INTO ${table} VALUES (1)`);
@@ -41,7 +41,7 @@ describe("lifecycle", () => {
       if (isPostgres) expect(await inFlight).toMatch(/^Error connecting to database/);
       await expect(sql.query("SELECT 1")).rejects.toThrow(/Error connecting to database/);
 
-      const second = await startNeonGateway({ port: first.port, databaseUrl, dataDir, migrate: true });
+      const second = await startNeonGateway({ port: first.port, databaseUrl, dataDir, migrate: true, connectionString });
       try {
         expect(second.url).toBe(first.url);
         expect(await sql.query(`SELECT id FROM ${table}`)).toEqual([{ id: 1 }]);

@@ -36,10 +36,10 @@ async function listenSilently(port: number) {
 export default async function setup(project: TestProject) {
   const databaseUrl = process.env.DATABASE_URL;
   const dataDir = databaseUrl ? undefined : await mkdtemp(join(tmpdir(), "clients-api-faults-"));
-  const start = (port: number) => startNeonGateway({ port, databaseUrl, dataDir, migrate: true });
-
-  let gateway: NeonGateway | undefined = await start(0);
-  const { port, url } = gateway;
+  let gateway: NeonGateway | undefined = await startNeonGateway({ port: 0, databaseUrl, dataDir, migrate: true });
+  // It comes back with the same credentials, which the worker holds.
+  const { port, url, connectionString } = gateway;
+  const start = () => startNeonGateway({ port, databaseUrl, dataDir, migrate: true, connectionString });
   let state: GatewayState = "up";
   let stopSilence: (() => Promise<void>) | undefined;
 
@@ -49,7 +49,7 @@ export default async function setup(project: TestProject) {
     await stopSilence?.();
     gateway = stopSilence = undefined;
     state = "down";
-    if (target === "up") gateway = await start(port);
+    if (target === "up") gateway = await start();
     if (target === "hang") stopSilence = await listenSilently(port);
     state = target;
   }
@@ -75,6 +75,7 @@ export default async function setup(project: TestProject) {
   await once(control, "listening");
 
   project.provide("gatewayUrl", url);
+  project.provide("gatewayConnectionString", connectionString);
   project.provide("jwtSecret", crypto.randomUUID());
   project.provide("gatewayControlUrl", `http://127.0.0.1:${(control.address() as AddressInfo).port}`);
 

@@ -3,6 +3,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     /** The local Neon gateway's /sql endpoint (the worker's NEON_FETCH_ENDPOINT). */
     gatewayUrl: string;
+    /** The one connection string that gateway accepts (the worker's DATABASE_URL). */
+    gatewayConnectionString: string;
     /** JWT_SECRET of the worker under test. */
     jwtSecret: string;
     /** A stand-in identity provider: its JWKS URL and the private key that signs its tokens. */

@@ -7,6 +7,7 @@ export default async function setup(project: TestProject) {
   const gateway = await startNeonGateway({ port: 0, databaseUrl: process.env.DATABASE_URL, migrate: true });
   const { close: closeIdentityProvider, ...identityProvider } = await startIdentityProvider();
   project.provide("gatewayUrl", gateway.url);
+  project.provide("gatewayConnectionString", gateway.connectionString);
   project.provide("jwtSecret", crypto.randomUUID());
   project.provide("identityProvider", identityProvider);
   return async () => {

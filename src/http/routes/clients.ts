@@ -6,11 +6,12 @@ import { log } from "../../log";
 import type { AppEnv } from "../app-env";
 import { cursorKey, decodeCursor, encodeCursor } from "../cursor";
 import { jsonBody } from "../middleware/json-body";
+import type { ClientJson } from "../response-schemas";
 import { ApiError } from "../problem";
 import { clientParams, createClientBody, listClientsQuery, updateClientBody } from "../schemas";
 import { invalidFields, rejectInvalid } from "../validation";
 
-const toClientJson = (row: ClientRow) => ({
+const toClientJson = (row: ClientRow): ClientJson => ({
   id: row.id,
   name: row.name,
   email: row.email,
@@ -47,13 +48,13 @@ export const clientsRoutes = new Hono<AppEnv>()
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     const nextCursor = rows.length > limit && last ? await encodeCursor(key, userId, last) : null;
-    return c.json({ clients: page.map(toClientJson), nextCursor });
+    return c.json({ clients: page.map(toClientJson), nextCursor }, 200);
   })
   .get("/:id", zValidator("param", clientParams, rejectInvalid), async (c) => {
     const { id } = c.req.valid("param");
     const client = await findClient(c.var.db, c.var.userId, id);
     if (!client) throw clientNotFound();
-    return c.json({ client: toClientJson(client) });
+    return c.json({ client: toClientJson(client) }, 200);
   })
   .patch(
     "/:id",
@@ -64,7 +65,7 @@ export const clientsRoutes = new Hono<AppEnv>()
       const { id } = c.req.valid("param");
       const client = await updateClient(c.var.db, c.var.userId, id, c.req.valid("json"));
       if (!client) throw clientNotFound();
-      return c.json({ client: toClientJson(client) });
+      return c.json({ client: toClientJson(client) }, 200);
     },
   )
   .delete("/:id", zValidator("param", clientParams, rejectInvalid), async (c) => {

@@ -4,5 +4,5 @@ import type { AppEnv } from "../app-env";
 
 export const healthRoutes = new Hono<AppEnv>().get("/", async (c) => {
   await pingDatabase(c.var.db);
-  return c.json({ status: "ok", database: "ok" });
+  return c.json({ status: "ok", database: "ok" } as const, 200);
 });

@@ -1,0 +1,151 @@
+// /docs in a real browser: `npm run dev` serves the page, headless Chromium opens it, and the test
+// checks that Swagger UI lists every operation of the document and that no request left the machine.
+// A screenshot goes to test-artifacts/ (git-ignored). Runs with `npm run test:browser`.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const artifacts = `${root}test-artifacts`;
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const READY_TIMEOUT_MS = 90_000;
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+const committedDocument = readFileSync(`${root}public/openapi.json`, "utf8");
+const document = JSON.parse(committedDocument) as {
+  paths: Record<string, Record<string, unknown>>;
+};
+const documentedOperations = Object.entries(document.paths).flatMap(([path, item]) =>
+  Object.keys(item)
+    .filter((key) => key !== "parameters")
+    .map((method) => `${method.toUpperCase()} ${path}`),
+);
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+let dev: ChildProcess;
+let browser: Browser;
+let baseUrl: string;
+
+/** Starts `npm run dev` on a free port and resolves once it printed its ready line. */
+async function startDev(port: number): Promise<void> {
+  dev = spawn("npm", ["run", "dev"], {
+    cwd: root,
+    env: { ...process.env, PORT: String(port), WRANGLER_SEND_METRICS: "false" },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  let output = "";
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`npm run dev was not ready in time:\n${output}`)), READY_TIMEOUT_MS);
+    const collect = (chunk: Buffer) => {
+      output += chunk;
+      if (output.includes(" ready on ")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    dev.stdout?.on("data", collect);
+    dev.stderr?.on("data", collect);
+    dev.once("exit", (code) => reject(new Error(`npm run dev exited (${code}):\n${output}`)));
+  });
+}
+
+beforeAll(async () => {
+  const port = await freePort();
+  baseUrl = `http://127.0.0.1:${port}`;
+  await startDev(port);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+}, READY_TIMEOUT_MS + 30_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (dev?.pid && dev.exitCode === null) {
+    const exited = new Promise((resolve) => dev.once("exit", resolve));
+    // The whole group: npm, the dev runner and its wrangler.
+    process.kill(-dev.pid, "SIGTERM");
+    await exited;
+  }
+});
+
+describe("the static assets beside the worker", () => {
+  it("serve the committed document at /openapi.json without a token, while /api stays the worker's", async () => {
+    const response = await fetch(`${baseUrl}/openapi.json`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Content-Type")).toMatch(/^application\/json/);
+    expect(await response.text()).toBe(committedDocument);
+    const api = await fetch(`${baseUrl}/api/clients`);
+    expect(api.status).toBe(401);
+    expect(api.headers.get("Content-Type")).toBe("application/problem+json");
+  });
+});
+
+describe("GET /docs", () => {
+  it("lists every operation of the document, loading nothing from outside the machine", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, serviceWorkers: "block" });
+    const requested: string[] = [];
+    const pageErrors: string[] = [];
+    page.on("request", (request) => requested.push(request.url()));
+    page.on("response", (answer) => {
+      if (answer.status() >= 400) pageErrors.push(`${answer.status()} for ${answer.url()}`);
+    });
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    page.on("console", (message) => {
+      if (message.type() === "error") pageErrors.push(message.text());
+    });
+
+    const response = await page.goto(`${baseUrl}/docs`);
+    expect(response?.status()).toBe(200);
+    await page.locator(".opblock").nth(documentedOperations.length - 1).waitFor();
+    const listed = await page
+      .locator(".opblock-summary")
+      .evaluateAll((summaries) =>
+        summaries.map(
+          (summary) =>
+            `${summary.querySelector(".opblock-summary-method")?.textContent} ${summary.querySelector(".opblock-summary-path")?.getAttribute("data-path")}`,
+        ),
+      );
+    expect(listed.sort()).toEqual([...documentedOperations].sort());
+
+    // Open the create operation: its responses, the idempotent 200 and Location included, are shown.
+    await page.locator("#operations-clients-createClient .opblock-summary-control").click();
+    const createResponses = page.locator("#operations-clients-createClient .responses-table");
+    await createResponses.first().waitFor();
+    await expect.poll(() => createResponses.first().innerText()).toContain("Location");
+    const codes = await page.locator("#operations-clients-createClient .response-col_status").allInnerTexts();
+    expect(codes.map((code) => code.trim())).toEqual(expect.arrayContaining(["200", "201", "409", "503"]));
+
+    mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: `${artifacts}/docs.png`, fullPage: true });
+    await page.close();
+
+    expect(pageErrors).toEqual([]);
+    expect(requested.length).toBeGreaterThan(0);
+    const external = requested.filter((url) => {
+      const { protocol, hostname } = new URL(url);
+      return protocol !== "data:" && protocol !== "blob:" && !LOOPBACK_HOSTS.has(hostname);
+    });
+    expect(external).toEqual([]);
+    expect(requested).toContain(`${baseUrl}/openapi.json`);
+  });
+});
