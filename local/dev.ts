@@ -8,8 +8,7 @@ import { DataFolderInUseError, lockDataFolder } from "./data-lock";
 import {
   assertDatabaseReachable, assertPortFree, assertPostgresUrl, type DevVars, parsePort, readDevVars, StartupError,
 } from "./dev-checks";
-import { startNeonGateway, type NeonGateway } from "./gateway";
-import { redactPassword } from "./migrate";
+import type { NeonGateway } from "./gateway";
 import { type ProcessGroup, spawnGroup } from "./process-group";
 import { devVarsFile, ensureDevVars, signDevToken } from "./token";
 
@@ -71,7 +70,7 @@ if (options.help) {
 }
 
 // Everything that can be checked before starting anything.
-const databaseUrl = process.env.DATABASE_URL;
+const databaseUrl = process.env.DATABASE_URL || undefined;
 const dataDir = databaseUrl ? undefined : `${root}.data/pglite`;
 let port: number;
 let devVars: DevVars;
@@ -90,6 +89,9 @@ try {
   throw err;
 }
 
+// Loaded only now: the checks above answer quickly without PGlite and the database drivers.
+const { startNeonGateway } = await import("./gateway");
+const { redactPassword } = await import("./migrate");
 const gateway = (started.gateway = await startNeonGateway({ port: 0, databaseUrl, dataDir, migrate: true }).catch(
   (err: Error) => fail(`could not start the local Neon gateway: ${err.message}`),
 ));

@@ -14,7 +14,7 @@ export interface LocalDatabase {
 
 /** Checks the local database can be used by this process (one line and exit code 1 if not) and claims it. */
 export async function claimLocalDatabase(script: string): Promise<LocalDatabase> {
-  const databaseUrl = process.env.DATABASE_URL;
+  const databaseUrl = process.env.DATABASE_URL || undefined;
   try {
     if (databaseUrl === undefined) {
       lockDataFolder(pgliteDataDir);
