@@ -1,6 +1,10 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
+// The plugin reads wrangler.toml through wrangler, which announces "Using secrets defined in .dev.vars" for
+// every test file once `npm run dev` has made that file; the tests set their own bindings. Warnings still show.
+process.env.WRANGLER_LOG ??= "warn";
+
 // Three projects: the gateway's own tests run in Node; the API's tests run inside workerd, each
 // Workers project talking to a gateway that its globalSetup starts and `provide`s.
 const workersProject = (
@@ -35,6 +39,9 @@ export default defineConfig({
     // The worker logs a JSON line per request: show a test's output only when it fails. A root-only
     // option: set in a project, vitest ignores it.
     silent: "passed-only",
+    // Listed by name only when slower than this: on a shared 2-core machine most tests pass 300 ms (the
+    // default), which would list them all. Also root-only.
+    slowTestThreshold: 5000,
     projects: [
       {
         test: {
