@@ -1,9 +1,9 @@
 // The database paths without the worker: the project's own query functions, run from Node through the
 // unmodified Neon driver against the gateway. Statuses are the ones the API would give each outcome.
 import { and, eq, like } from "drizzle-orm";
-import { createDb, type Database } from "../src/db/client";
+import { createDb, type Database } from "../src/db/connection";
 import { createClient, findClient } from "../src/db/clients";
-import { retryTransient, violatedUniqueConstraint } from "../src/db/errors";
+import { violatedUniqueConstraint } from "../src/db/errors";
 import { CLIENTS_PRIMARY_KEY, clients, type ClientRow } from "../src/db/schema";
 import { WORKER_DATABASE_URL } from "./stack";
 import type { Answer, Target } from "./scenarios";
@@ -11,20 +11,20 @@ import type { Answer, Target } from "./scenarios";
 const seen = (row: ClientRow) => ({ id: row.id, name: row.name, createdAt: row.createdAt.toISOString() });
 
 async function read(db: Database, userId: string, id: string): Promise<Answer> {
-  const row = await retryTransient(() => findClient(db, userId, id));
+  const row = await findClient(db, userId, id);
   return row ? { status: 200, client: seen(row) } : { status: 404 };
 }
 
 export function connectDriver(gatewayUrl: string, timeoutMs: number) {
-  const db = createDb({ databaseUrl: WORKER_DATABASE_URL, fetchEndpoint: gatewayUrl, timeoutMs });
+  const db = createDb({ url: WORKER_DATABASE_URL, fetchEndpoint: gatewayUrl, timeoutMs });
   return {
     countRows: (userId: string, idPrefix: string) =>
       db.$count(clients, and(eq(clients.userId, userId), like(clients.id, `${idPrefix}%`))),
 
-    /** The statements behind POST and GET, issued as the worker's routes issue them. */
+    /** POST and GET through the very query functions the worker's routes call. */
     raceSafeTarget: (userId: string): Target => ({
       create: async (input) => {
-        const { client, created } = await retryTransient(() => createClient(db, { userId, ...input }));
+        const { client, created } = await createClient(db, { userId, ...input });
         return { status: created ? 201 : 200, client: seen(client) };
       },
       read: (id) => read(db, userId, id),

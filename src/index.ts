@@ -4,33 +4,30 @@ import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./http/app-env";
+import { toApiError } from "./http/errors";
 import { authenticate } from "./http/middleware/auth";
+import { config } from "./http/middleware/config";
 import { database } from "./http/middleware/database";
 import { requestLog } from "./http/middleware/request-log";
-import { ApiError, describeCause, problemResponse, toApiError } from "./http/problem";
+import { ApiError, problemResponse } from "./http/problem";
 import { clientsRoutes } from "./http/routes/clients";
 import { healthRoutes } from "./http/routes/health";
-
-const allowedOrigins = (setting: string) =>
-  setting
-    .split(",")
-    .map((origin) => origin.trim())
-    .filter(Boolean);
+import { log, summarizeError } from "./log";
 
 const app = new Hono<AppEnv>()
   .use(requestId())
   .use(requestLog)
   .use(secureHeaders())
+  .use(config)
   .use(
     cors({
-      origin: (origin, c) => (allowedOrigins(c.env.CORS_ORIGINS).includes(origin) ? origin : null),
+      origin: (origin, c) => (c.var.config.corsOrigins.includes(origin) ? origin : null),
       allowMethods: ["GET", "POST", "PATCH", "DELETE"],
       allowHeaders: ["Authorization", "Content-Type", "X-Request-Id"],
       exposeHeaders: ["Location", "Retry-After", "X-Request-Id"],
       maxAge: 600,
     }),
   )
-  // The database client is made only for requests that reach a route using it: not for a 401 or a 404.
   .use("/health", database)
   .route("/health", healthRoutes)
   .use("/api/*", authenticate, database)
@@ -40,10 +37,7 @@ app.notFound((c) => problemResponse(c, new ApiError("not-found", "No such route.
 
 app.onError((error, c) => {
   const problem = toApiError(error);
-  if (problem.status >= 500) {
-    const line = { level: "error", message: problem.message, requestId: c.get("requestId"), ...describeCause(problem) };
-    console.error(JSON.stringify(line));
-  }
+  if (problem.status >= 500) log("error", problem.type, c.var.requestId, { error: summarizeError(problem.cause ?? error) });
   return problemResponse(c, problem);
 });
 

@@ -1,24 +1,33 @@
 import { and, desc, eq, sql } from "drizzle-orm";
-import type { Database } from "./client";
-import { violatedUniqueConstraint } from "./errors";
-import { CLIENTS_PRIMARY_KEY, clients, type ClientRow, type NewClientRow } from "./schema";
+import type { Database } from "./connection";
+import { DatabaseUnavailableError, UniqueViolationError, violatedUniqueConstraint } from "./errors";
+import { roundTrip } from "./round-trip";
+import { CLIENTS_EMAIL_INDEX, CLIENTS_PRIMARY_KEY, clients, type ClientRow, type NewClientRow } from "./schema";
 
-export type ClientFields = Pick<NewClientRow, "name" | "email" | "phone" | "company">;
+type ClientFields = Pick<NewClientRow, "name" | "email" | "phone" | "company">;
 export type ListCursor = { createdAt: Date; id: string };
 
+// Every function here is one or two round trips under the retry policy of `roundTrip`, and throws
+// DatabaseUnavailableError, UniqueViolationError, or what nobody could classify.
+
+const byOwnerAndId = (userId: string, id: string) => and(eq(clients.userId, userId), eq(clients.id, id));
+
+/** A write refused by the email index becomes a conflict on `email`; anything else is rethrown. */
+function rethrowEmailConflict(error: unknown): never {
+  if (violatedUniqueConstraint(error) === CLIENTS_EMAIL_INDEX) throw new UniqueViolationError("email", { cause: error });
+  throw error;
+}
+
 export async function findClient(db: Database, userId: string, id: string): Promise<ClientRow | undefined> {
-  const [row] = await db
-    .select()
-    .from(clients)
-    .where(and(eq(clients.userId, userId), eq(clients.id, id)));
+  const [row] = await roundTrip(() => db.select().from(clients).where(byOwnerAndId(userId, id)));
   return row;
 }
 
 /**
  * Inserts first and lets the primary key settle concurrent creates of one id: the losers read and
  * return the winner's row, which is never overwritten. One round trip for a new client, two for an
- * existing one. If the winner's row is deleted before it can be read, the insert is tried once more.
- * Any other error (an email conflict included) is thrown.
+ * existing one. If the winner's row is deleted before it can be read, the insert is tried once more;
+ * if that happens twice, the id is reported as a conflict.
  */
 export async function createClient(
   db: Database,
@@ -26,13 +35,13 @@ export async function createClient(
 ): Promise<{ client: ClientRow; created: boolean }> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const [client] = await db.insert(clients).values(values).returning();
+      const [client] = await roundTrip(() => db.insert(clients).values(values).returning());
       return { client: client!, created: true };
     } catch (error) {
-      if (violatedUniqueConstraint(error) !== CLIENTS_PRIMARY_KEY) throw error;
+      if (violatedUniqueConstraint(error) !== CLIENTS_PRIMARY_KEY) rethrowEmailConflict(error);
       const existing = await findClient(db, values.userId, values.id);
       if (existing) return { client: existing, created: false };
-      if (attempt === 2) throw error;
+      if (attempt === 2) throw new UniqueViolationError("id", { cause: error });
     }
   }
 }
@@ -45,12 +54,14 @@ export async function listClients(
 ): Promise<ClientRow[]> {
   const afterCursor =
     cursor && sql`(${clients.createdAt}, ${clients.id}) < (${cursor.createdAt.toISOString()}::timestamptz, ${cursor.id})`;
-  return db
-    .select()
-    .from(clients)
-    .where(and(eq(clients.userId, userId), afterCursor))
-    .orderBy(desc(clients.createdAt), desc(clients.id))
-    .limit(limit);
+  return roundTrip(() =>
+    db
+      .select()
+      .from(clients)
+      .where(and(eq(clients.userId, userId), afterCursor))
+      .orderBy(desc(clients.createdAt), desc(clients.id))
+      .limit(limit),
+  );
 }
 
 export async function updateClient(
@@ -59,22 +70,29 @@ export async function updateClient(
   id: string,
   changes: Partial<ClientFields>,
 ): Promise<ClientRow | undefined> {
-  const [row] = await db
-    .update(clients)
-    .set({ ...changes, updatedAt: sql`now()` })
-    .where(and(eq(clients.userId, userId), eq(clients.id, id)))
-    .returning();
+  const statement = () =>
+    db
+      .update(clients)
+      .set({ ...changes, updatedAt: sql`now()` })
+      .where(byOwnerAndId(userId, id))
+      .returning();
+  const [row] = await roundTrip(statement).catch(rethrowEmailConflict);
   return row;
 }
 
 export async function deleteClient(db: Database, userId: string, id: string): Promise<boolean> {
-  const deleted = await db
-    .delete(clients)
-    .where(and(eq(clients.userId, userId), eq(clients.id, id)))
-    .returning({ id: clients.id });
+  const deleted = await roundTrip(() => db.delete(clients).where(byOwnerAndId(userId, id)).returning({ id: clients.id }));
   return deleted.length > 0;
 }
 
+/**
+ * One `select 1`, not retried: a health check reports the database as it is now. Any failure, a
+ * refused password included, means the API cannot serve.
+ */
 export async function pingDatabase(db: Database): Promise<void> {
-  await db.execute(sql`select 1`);
+  try {
+    await db.execute(sql`select 1`);
+  } catch (error) {
+    throw new DatabaseUnavailableError("the database did not answer select 1", { cause: error });
+  }
 }

@@ -1,5 +1,7 @@
-// Classifies errors thrown by the Neon driver and Drizzle. The SQLSTATE sits at different depths
-// depending on the call (Drizzle wraps it in `cause`, `db.batch` does not), so the `cause` chain is walked.
+// Classifies what the Neon driver and Drizzle throw, and defines the few errors the data layer throws
+// instead: callers see a domain error or, for anything nobody classified, the original error.
+// The SQLSTATE sits at different depths depending on the call (Drizzle wraps it in `cause`, `db.batch`
+// does not), so the `cause` chain is walked.
 
 const MAX_CAUSE_DEPTH = 8;
 
@@ -11,9 +13,28 @@ const SQLSTATE = /^(?:[0-5][0-9A-Z]|F0|HV|P0|XX)[0-9A-Z]{3}$/;
 const TRANSIENT_SQLSTATES = new Set(["57P01", "57P03", "53300", "40001", "40P01"]);
 
 // Statuses of Neon's proxy that say nothing about the query itself (507 is a response too large: permanent).
-const SERVER_ERROR = /^Server error \(HTTP status (5(?!07)\d\d)\)/;
+const PROXY_STATUS = /^Server error \(HTTP status (\d{3})\)/;
+const isTransientProxyStatus = (status: number) => status >= 500 && status !== 507;
 
-export type DatabaseErrorFields = { code: string; constraint?: string };
+/** The database could not be reached or used, even after the retry: worth trying again later. */
+export class DatabaseUnavailableError extends Error {
+  override readonly name = "DatabaseUnavailableError";
+}
+
+/** A unique constraint other than the one a create resolves by itself refused the write. */
+export class UniqueViolationError extends Error {
+  override readonly name = "UniqueViolationError";
+
+  constructor(
+    /** The field whose value is taken, as the caller named it. */
+    readonly field: string,
+    options: { cause: unknown },
+  ) {
+    super(`unique violation on ${field}`, options);
+  }
+}
+
+type DatabaseErrorFields = { code: string; constraint?: string };
 
 /** The error and its causes, outermost first; stops at a repeat or after MAX_CAUSE_DEPTH links. */
 export function* causeChain(error: unknown): Generator<object> {
@@ -38,43 +59,43 @@ export function findDatabaseError(error: unknown): DatabaseErrorFields | undefin
   return undefined;
 }
 
-export function sqlState(error: unknown): string | undefined {
-  return findDatabaseError(error)?.code;
-}
-
 /** The constraint named by a unique violation (23505), or undefined for any other error. */
 export function violatedUniqueConstraint(error: unknown): string | undefined {
   const found = findDatabaseError(error);
   return found?.code === "23505" ? found.constraint : undefined;
 }
 
-// The driver reports an unreachable or failing endpoint as a NeonDbError without a code: `sourceError`
-// holds the rejected fetch. A timeout while the body is read surfaces as the abort reason itself.
-function isConnectionFailure(link: object): boolean {
-  const { name, message, sourceError } = link as { name?: unknown; message?: unknown; sourceError?: unknown };
-  if (name === "TimeoutError" || name === "AbortError") return true;
-  if (name !== "NeonDbError") return false;
-  return sourceError !== undefined || (typeof message === "string" && SERVER_ERROR.test(message));
+/**
+ * Why a round trip never reached PostgreSQL, in words an operator can act on and with nothing from the
+ * query: a timeout, the proxy's HTTP status, or the failed fetch. Undefined when it did reach it.
+ * The driver reports an unreachable or failing endpoint as a NeonDbError without a code: `sourceError`
+ * holds the rejected fetch. A timeout while the body is read surfaces as the abort reason itself.
+ */
+export function connectionFailure(error: unknown): string | undefined {
+  for (const link of causeChain(error)) {
+    const { name, message, sourceError } = link as { name?: unknown; message?: unknown; sourceError?: unknown };
+    if (name === "TimeoutError" || name === "AbortError") return "timed out";
+    if (name !== "NeonDbError") continue;
+    if (sourceError !== undefined) return `request failed: ${describeFetchFailure(sourceError)}`;
+    const status = typeof message === "string" ? PROXY_STATUS.exec(message)?.[1] : undefined;
+    if (status) return `HTTP status ${status}`;
+  }
+  return undefined;
+}
+
+function describeFetchFailure(sourceError: unknown): string {
+  if (!(sourceError instanceof Error)) return "unknown error";
+  if (sourceError.name === "TimeoutError" || sourceError.name === "AbortError") return "timed out";
+  // A fetch failure's message names the network problem (connection refused, DNS, TLS), never the query.
+  return `${sourceError.name}: ${sourceError.message.slice(0, 200)}`;
 }
 
 /** Worth one retry: the same statement may well succeed a moment later. */
 export function isTransient(error: unknown): boolean {
-  const code = sqlState(error);
+  const code = findDatabaseError(error)?.code;
   if (code !== undefined) return code.startsWith("08") || TRANSIENT_SQLSTATES.has(code);
-  for (const link of causeChain(error)) if (isConnectionFailure(link)) return true;
-  return false;
-}
-
-const RETRY_JITTER_MS = { min: 50, max: 250 };
-
-/** Runs `operation`, and once more after a short random pause if it failed transiently. */
-export async function retryTransient<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    if (!isTransient(error)) throw error;
-    const pause = RETRY_JITTER_MS.min + Math.random() * (RETRY_JITTER_MS.max - RETRY_JITTER_MS.min);
-    await new Promise((resolve) => setTimeout(resolve, pause));
-    return operation();
-  }
+  const failure = connectionFailure(error);
+  if (failure === undefined) return false;
+  const status = /^HTTP status (\d{3})$/.exec(failure)?.[1];
+  return status === undefined || isTransientProxyStatus(Number(status));
 }

@@ -1,13 +1,15 @@
 import type { JwtVariables } from "hono/jwt";
 import type { RequestIdVariables } from "hono/request-id";
-import type { Database } from "../db/client";
+import type { Config } from "../config";
+import type { Database } from "../db/connection";
 
-export type Outcome = "created" | "existing";
+type Outcome = "created" | "existing";
 
 export type AppEnv = {
   Bindings: Env;
   Variables: RequestIdVariables &
     JwtVariables & {
+    config: Config;
     db: Database;
     /** The authenticated caller: the token's `sub`. */
     userId: string;

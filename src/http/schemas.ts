@@ -1,5 +1,5 @@
 import * as z from "zod";
-import type { ListCursor } from "../db/clients";
+import { decodeCursor } from "./cursor";
 
 export const clientId = z
   .string()
@@ -30,33 +30,18 @@ export const updateClientBody = z
 
 export const clientParams = z.object({ id: clientId });
 
-// The cursor is opaque to callers: base64url of [createdAt, id] of the last client on the page.
-const cursorFields = z.tuple([z.iso.datetime(), clientId]);
-
-export function encodeCursor({ createdAt, id }: ListCursor): string {
-  return btoa(JSON.stringify([createdAt.toISOString(), id]))
-    .replaceAll("+", "-")
-    .replaceAll("/", "_")
-    .replace(/=+$/, "");
-}
-
-function decodeCursor(cursor: string): ListCursor | undefined {
-  try {
-    const parsed = cursorFields.safeParse(JSON.parse(atob(cursor.replaceAll("-", "+").replaceAll("_", "/"))));
-    return parsed.success ? { createdAt: new Date(parsed.data[0]), id: parsed.data[1] } : undefined;
-  } catch {
-    return undefined;
-  }
-}
+// A cursor holds the [createdAt, id] of the last client of the page before.
+const cursorPosition = z.tuple([z.iso.datetime(), clientId]);
 
 export const listClientsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(50),
   cursor: z
     .string()
     .transform((value, ctx) => {
-      const cursor = decodeCursor(value);
-      if (!cursor) ctx.addIssue({ code: "custom", message: "is not a cursor returned by this API" });
-      return cursor ?? z.NEVER;
+      const position = cursorPosition.safeParse(decodeCursor(value));
+      if (position.success) return { createdAt: new Date(position.data[0]), id: position.data[1] };
+      ctx.addIssue({ code: "custom", message: "is not a cursor returned by this API" });
+      return z.NEVER;
     })
     .optional(),
 });

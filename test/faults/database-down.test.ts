@@ -1,7 +1,7 @@
 // The database gone or hung: every request still answers, in bounded time, with a 503 problem that
 // says when to retry; nothing is half-written, and the API recovers when the database returns.
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { GatewayState } from "../setup/faults";
 import { setGateway } from "./gateway-control";
 import { call, createClient, expectProblem, newUser, randomId } from "../worker/helpers";
@@ -66,5 +66,32 @@ describe("a hung database", () => {
     expect(health).toBeGreaterThanOrEqual(timeoutMs);
     expect(health).toBeLessThan(2 * timeoutMs); // a retry would have taken two timeouts
     expect(read).toBeGreaterThanOrEqual(2 * timeoutMs);
+  });
+});
+
+describe("the error line of an unavailable database", () => {
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await setGateway("up");
+  });
+
+  it.each<[GatewayState, RegExp]>([
+    ["down", /^request failed: /],
+    ["hang", /timed out$/],
+  ])("says why when it is %s, and nothing of the request", { timeout: 20_000 }, async (state, reason) => {
+    const lines: Record<string, unknown>[] = [];
+    vi.spyOn(console, "error").mockImplementation((text: string) => void lines.push(JSON.parse(text)));
+    vi.spyOn(console, "log").mockImplementation(() => {});
+    const user = await newUser();
+    await setGateway(state);
+    const response = await user.call("GET", `/api/clients/${randomId("c")}`);
+    await expectProblem(response, 503);
+    const [line] = lines.filter((entry) => entry.message === "unavailable");
+    expect(line).toMatchObject({
+      level: "error",
+      requestId: response.headers.get("X-Request-Id"),
+      error: { causes: expect.arrayContaining(["DatabaseUnavailableError", "NeonDbError"]), connection: expect.stringMatching(reason) },
+    });
+    expect(JSON.stringify(lines)).not.toContain(user.token);
   });
 });

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { sign } from "hono/jwt";
 import { describe, expect, inject, it } from "vitest";
 import worker from "../../src/index";
-import { call, expectProblem, newUser, randomId, signToken } from "./helpers";
+import { call, createClient, expectProblem, newUser, randomId, signToken } from "./helpers";
 
 const base64url = (value: string) => btoa(value).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -57,9 +57,19 @@ describe("authentication on /api", () => {
   });
 
   it("the token's sub decides the user, never the body", async () => {
-    const user = await newUser();
-    const response = await user.call("POST", "/api/clients", { body: { name: "A", userId: randomId("user") } });
-    await expectProblem(response, 400);
+    const [user, other] = await Promise.all([newUser(), newUser()]);
+    const id = randomId("c");
+    const smuggled = await user.call("POST", "/api/clients", { body: { id, name: "A", userId: other.id } });
+    expect((await expectProblem(smuggled, 400)).errors).toEqual([{ pointer: "/userId", detail: '"userId" is not an accepted field' }]);
+    await expectProblem(await user.call("GET", `/api/clients/${id}`), 404);
+    await expectProblem(await other.call("GET", `/api/clients/${id}`), 404);
+
+    await createClient(user, { id, name: "User's" });
+    await expectProblem(await other.call("GET", `/api/clients/${id}`), 404);
+    // The same id under the other token is the other user's own client, not a repeat of the first.
+    const own = await other.call("POST", "/api/clients", { body: { id, name: "Other's" } });
+    expect(own.status).toBe(201);
+    expect(await (await user.call("GET", `/api/clients/${id}`)).json()).toMatchObject({ client: { name: "User's" } });
   });
 });
 

@@ -1,8 +1,6 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { createDb } from "../../src/db/client";
 import { clients } from "../../src/db/schema";
-import { type ClientJson, createClient, expectProblem, newUser, randomId } from "./helpers";
+import { type ClientJson, createClient, expectProblem, newUser, randomId, testDatabase } from "./helpers";
 
 describe("GET /api/clients/:id", () => {
   it("returns the caller's client", async () => {
@@ -76,7 +74,7 @@ describe("GET /api/clients", () => {
   it("gives 50 clients a page by default, ordering clients created at the same moment by id", async () => {
     const user = await newUser();
     // One statement, so all 51 rows share created_at (now()): the cursor must page through the tie by id.
-    const db = createDb({ databaseUrl: env.DATABASE_URL, fetchEndpoint: env.NEON_FETCH_ENDPOINT, timeoutMs: 5000 });
+    const db = testDatabase();
     const ids = Array.from({ length: 51 }, () => randomId("c"));
     await db.insert(clients).values(ids.map((id) => ({ userId: user.id, id, name: id })));
     const first = (await (await user.call("GET", "/api/clients")).json()) as Page;

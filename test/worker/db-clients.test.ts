@@ -5,15 +5,14 @@ import { env } from "cloudflare:workers";
 import { DrizzleQueryError } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/neon-http";
 import { describe, expect, it } from "vitest";
-import { createDb, loopbackEndpoint } from "../../src/db/client";
-import { createClient, deleteClient, findClient } from "../../src/db/clients";
-import { violatedUniqueConstraint } from "../../src/db/errors";
+import { createClient, deleteClient, findClient, listClients, updateClient } from "../../src/db/clients";
+import { UniqueViolationError, violatedUniqueConstraint } from "../../src/db/errors";
 import { CLIENTS_EMAIL_INDEX, CLIENTS_PRIMARY_KEY, clients } from "../../src/db/schema";
-import { randomId } from "./helpers";
+import { randomId, testDatabase } from "./helpers";
 
 /** A database whose round trips are counted, with a hook that runs before a chosen one. */
 function instrumentedDb() {
-  const db = createDb({ databaseUrl: env.DATABASE_URL, fetchEndpoint: env.NEON_FETCH_ENDPOINT, timeoutMs: 5000 });
+  const db = testDatabase();
   const sql = neon(env.DATABASE_URL);
   const probe = { roundTrips: 0, before: new Map<number, () => Promise<unknown>>() };
   const counted = new Proxy(sql, {
@@ -55,15 +54,63 @@ describe("createClient", () => {
     expect(await findClient(db, row.userId, row.id)).toMatchObject({ name: "Second" });
   });
 
+  it("reports the id as taken when the existing row is deleted before each of two reads", async () => {
+    const { db, counted, probe } = instrumentedDb();
+    const row = newRow();
+    await createClient(db, row);
+    // Trips: INSERT (fails), read (row deleted before it), INSERT again: recreate the row so it fails
+    // again, read (deleted again).
+    probe.before.set(2, () => deleteClient(db, row.userId, row.id));
+    probe.before.set(3, () => createClient(db, row));
+    probe.before.set(4, () => deleteClient(db, row.userId, row.id));
+    const error = await createClient(counted, row).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UniqueViolationError);
+    expect((error as UniqueViolationError).field).toBe("id");
+    expect(probe.roundTrips).toBe(4);
+  });
+
   it("throws an email conflict at once instead of resolving it", async () => {
     const { db, counted, probe } = instrumentedDb();
     const first = { ...newRow(), email: "x@example.com" };
     await createClient(db, first);
     const error = await createClient(counted, { ...newRow(first.userId), email: "X@example.com" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UniqueViolationError);
+    expect((error as UniqueViolationError).field).toBe("email");
     expect(violatedUniqueConstraint(error)).toBe(CLIENTS_EMAIL_INDEX);
     expect(probe.roundTrips).toBe(1);
   });
 });
+
+describe("every query function retries a transient failure itself", () => {
+  const unclassified = () => Promise.reject(new NeonDbError("something the driver did not expect"));
+  const refused = () => Object.assign(new NeonDbError("Error connecting to database: fetch failed"), { sourceError: new TypeError("fetch failed") });
+
+  it.each([
+    ["createClient", (db: Db, row: Row) => createClient(db, { ...row, id: randomId("c") })],
+    ["findClient", (db: Db, row: Row) => findClient(db, row.userId, row.id)],
+    ["listClients", (db: Db, row: Row) => listClients(db, row.userId, { limit: 10 })],
+    ["updateClient", (db: Db, row: Row) => updateClient(db, row.userId, row.id, { name: "Changed" })],
+    ["deleteClient", (db: Db, row: Row) => deleteClient(db, row.userId, row.id)],
+  ])("%s: one failed round trip, then the same statement again", async (_, operation) => {
+    const { db, counted, probe } = instrumentedDb();
+    const row = newRow();
+    await createClient(db, row);
+    probe.before.set(1, () => Promise.reject(refused()));
+    await operation(counted, row);
+    expect(probe.roundTrips).toBe(2);
+  });
+
+  it("does not retry a failure that says nothing about the connection", async () => {
+    const { counted, probe } = instrumentedDb();
+    probe.before.set(1, unclassified);
+    const error = await findClient(counted, "u", "c").catch((e: unknown) => e);
+    expect((error as Error).cause).toBeInstanceOf(NeonDbError);
+    expect(probe.roundTrips).toBe(1);
+  });
+});
+
+type Db = ReturnType<typeof instrumentedDb>["counted"];
+type Row = ReturnType<typeof newRow>;
 
 describe("errors the driver really throws", () => {
   it("the query builder: DrizzleQueryError with the NeonDbError in cause", async () => {
@@ -83,25 +130,5 @@ describe("errors the driver really throws", () => {
     const error = await db.batch([db.insert(clients).values(row)]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NeonDbError);
     expect(violatedUniqueConstraint(error)).toBe(CLIENTS_PRIMARY_KEY);
-  });
-});
-
-describe("NEON_FETCH_ENDPOINT", () => {
-  it.each(["http://127.0.0.1:4444/sql", "http://localhost:4444/sql", "http://[::1]:4444/sql", "https://127.8.9.10/sql"])(
-    "is honoured on the loopback host of %s",
-    (endpoint) => expect(loopbackEndpoint(endpoint)).toBe(endpoint),
-  );
-
-  it.each([
-    "https://api.example.com/sql",
-    "http://127.0.0.1.example.com/sql",
-    "http://localhost.example.com/sql",
-    "http://10.0.0.1/sql",
-    "ftp://127.0.0.1/sql",
-    "not a url",
-    "",
-    undefined,
-  ])("is ignored for %s, so credentials never go elsewhere", (endpoint) => {
-    expect(loopbackEndpoint(endpoint)).toBeUndefined();
   });
 });

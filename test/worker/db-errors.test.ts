@@ -1,9 +1,10 @@
 import { NeonDbError } from "@neondatabase/serverless";
 import { DrizzleQueryError } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { findDatabaseError, isTransient, retryTransient, sqlState, violatedUniqueConstraint } from "../../src/db/errors";
+import { connectionFailure, DatabaseUnavailableError, findDatabaseError, isTransient, violatedUniqueConstraint } from "../../src/db/errors";
+import { roundTrip } from "../../src/db/round-trip";
 
-// The shapes of ../shared/neon-http-protocol.md, built from the driver's and Drizzle's own classes.
+// The error shapes of Neon's SQL-over-HTTP driver in HTTP mode, built from the driver's and Drizzle's own classes.
 function neonDbError(message: string, fields: Record<string, unknown> = {}) {
   return Object.assign(new NeonDbError(message), fields);
 }
@@ -16,15 +17,11 @@ const pkeyViolation = () =>
     schema: "public",
   });
 const wrapped = (cause: unknown) => new DrizzleQueryError("insert into clients ...", ["u", "c"], cause as Error);
-// pg's DatabaseError (WebSocket mode): a plain Error with the fields as own properties.
-const pgDatabaseError = (code: string, constraint?: string) =>
-  Object.assign(new Error("pg says no"), { name: "error", code, constraint, severity: "ERROR", length: 100 });
 
 describe("SQLSTATE extraction", () => {
   it.each([
     ["DrizzleQueryError wrapping NeonDbError (neon-http query builder)", wrapped(pkeyViolation())],
     ["plain NeonDbError (neon-http db.batch)", pkeyViolation()],
-    ["DrizzleQueryError wrapping pg's DatabaseError (neon-serverless)", wrapped(pgDatabaseError("23505", "clients_pkey"))],
     ["a cause nested three deep", new Error("outer", { cause: new Error("middle", { cause: wrapped(pkeyViolation()) }) })],
   ])("finds code and constraint in %s", (_, error) => {
     expect(findDatabaseError(error)).toEqual({ code: "23505", constraint: "clients_pkey" });
@@ -39,7 +36,7 @@ describe("SQLSTATE extraction", () => {
   it("reports no unique constraint for other SQLSTATEs", () => {
     for (const code of ["23502", "22P02", "42P01", "42601"]) {
       const error = wrapped(neonDbError("failed", { code, constraint: code === "23502" ? undefined : "x" }));
-      expect(sqlState(error)).toBe(code);
+      expect(findDatabaseError(error)?.code).toBe(code);
       expect(violatedUniqueConstraint(error)).toBeUndefined();
     }
   });
@@ -67,7 +64,7 @@ describe("SQLSTATE extraction", () => {
     expect(isTransient(selfCaused)).toBe(false);
     const cycleAroundDbError = wrapped(pkeyViolation());
     (cycleAroundDbError.cause as { cause?: unknown }).cause = cycleAroundDbError;
-    expect(sqlState(cycleAroundDbError)).toBe("23505");
+    expect(findDatabaseError(cycleAroundDbError)?.code).toBe("23505");
   });
 
   it("stops at a bounded depth", () => {
@@ -84,7 +81,7 @@ describe("transient failures", () => {
     ["57P01 admin shutdown", wrapped(neonDbError("x", { code: "57P01" }))],
     ["53300 too many connections", wrapped(neonDbError("x", { code: "53300" }))],
     ["40001 serialization failure", neonDbError("x", { code: "40001" })],
-    ["40P01 deadlock", wrapped(pgDatabaseError("40P01"))],
+    ["40P01 deadlock", wrapped(neonDbError("x", { code: "40P01" }))],
     ["the driver's connection error", wrapped(neonDbError("Error connecting to database: fetch failed", { sourceError: new TypeError("fetch failed") }))],
     ["an HTTP 503 from the proxy", wrapped(neonDbError("Server error (HTTP status 503): unavailable"))],
     ["a timeout while reading the response", wrapped(new DOMException("timed out", "TimeoutError"))],
@@ -103,23 +100,55 @@ describe("transient failures", () => {
     expect(isTransient(error)).toBe(false);
   });
 
-  it("retryTransient retries a transient failure once, and nothing else", async () => {
-    const connectionError = neonDbError("Error connecting to database", { sourceError: new Error("refused") });
-    let calls = 0;
-    await expect(retryTransient(async () => (++calls === 1 ? Promise.reject(connectionError) : "ok"))).resolves.toBe("ok");
-    expect(calls).toBe(2);
+  it.each([
+    ["a timeout", wrapped(new DOMException("timed out", "TimeoutError")), "timed out"],
+    ["the proxy's status", wrapped(neonDbError("Server error (HTTP status 503): unavailable")), "HTTP status 503"],
+    ["a refused connection", wrapped(neonDbError("Error connecting to database: fetch failed", { sourceError: new TypeError("fetch failed") })), "request failed: TypeError: fetch failed"],
+    ["a fetch that timed out", neonDbError("Error connecting to database", { sourceError: new DOMException("timed out", "TimeoutError") }), "request failed: timed out"],
+    ["a query PostgreSQL refused", wrapped(pkeyViolation()), undefined],
+    ["a programming error", new TypeError("x is undefined"), undefined],
+  ])("connectionFailure names %s", (_, error, reason) => {
+    expect(connectionFailure(error)).toBe(reason);
+  });
+});
 
-    calls = 0;
-    const failing = (error: unknown) => async () => {
-      calls++;
-      throw error;
+describe("roundTrip", () => {
+  const connectionError = neonDbError("Error connecting to database", { sourceError: new Error("refused") });
+  function statement(...outcomes: unknown[]) {
+    const run = async () => {
+      const outcome = outcomes[run.calls++];
+      if (outcome instanceof Error) throw outcome;
+      return outcome;
     };
-    await expect(retryTransient(failing(connectionError))).rejects.toBe(connectionError);
-    expect(calls).toBe(2);
+    run.calls = 0;
+    return run;
+  }
 
-    calls = 0;
+  it("retries a transient failure once and returns the second answer", async () => {
+    const run = statement(connectionError, "ok");
+    await expect(roundTrip(run)).resolves.toBe("ok");
+    expect(run.calls).toBe(2);
+  });
+
+  it("reports the database unavailable after a second transient failure, with the failure as cause", async () => {
+    const run = statement(connectionError, connectionError, "never");
+    const error = await roundTrip(run).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatabaseUnavailableError);
+    expect((error as Error).cause).toBe(connectionError);
+    expect(run.calls).toBe(2);
+  });
+
+  it("throws any other failure at once, as it came", async () => {
     const violation = wrapped(pkeyViolation());
-    await expect(retryTransient(failing(violation))).rejects.toBe(violation);
-    expect(calls).toBe(1);
+    const run = statement(violation, "never");
+    await expect(roundTrip(run)).rejects.toBe(violation);
+    expect(run.calls).toBe(1);
+  });
+
+  it("throws a permanent failure of the retry as it came", async () => {
+    const violation = wrapped(pkeyViolation());
+    const run = statement(connectionError, violation);
+    await expect(roundTrip(run)).rejects.toBe(violation);
+    expect(run.calls).toBe(2);
   });
 });

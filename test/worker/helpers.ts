@@ -1,6 +1,11 @@
 import { env, exports } from "cloudflare:workers";
 import { sign } from "hono/jwt";
 import { expect } from "vitest";
+import { configFor } from "../../src/config";
+import { createDb } from "../../src/db/connection";
+
+/** The database the worker uses, for arranging rows no route would write. */
+export const testDatabase = () => createDb(configFor(env).database);
 
 export const randomId = (prefix: string) => `${prefix}-${crypto.randomUUID()}`;
 

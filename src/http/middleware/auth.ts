@@ -2,6 +2,7 @@ import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
 import { jwk } from "hono/jwk";
 import { decode, jwt } from "hono/jwt";
+import type { Config } from "../../config";
 import type { AppEnv } from "../app-env";
 import { unauthorized, unavailable } from "../problem";
 
@@ -20,21 +21,19 @@ function tokenAlgorithm(authorization: string | undefined): string | undefined {
   }
 }
 
-// HS256 tokens are checked against JWT_SECRET. With JWKS_URL set, tokens signed asymmetrically are
-// checked against the identity provider's keys, and must carry its issuer and this API's audience.
-function verifier(env: Env, authorization: string | undefined) {
-  const { JWKS_URL, JWT_ISSUER, JWT_AUDIENCE } = env;
-  if (!JWKS_URL || tokenAlgorithm(authorization) === "HS256") return jwt({ secret: env.JWT_SECRET, alg: "HS256" });
-  if (!JWT_ISSUER || !JWT_AUDIENCE) throw new Error("JWKS_URL needs JWT_ISSUER and JWT_AUDIENCE");
+// HS256 tokens are checked against JWT_SECRET. With an identity provider configured, tokens signed
+// asymmetrically are checked against its keys, and must carry its issuer and this API's audience.
+function verifier({ secret, provider }: Config["auth"], authorization: string | undefined) {
+  if (!provider || tokenAlgorithm(authorization) === "HS256") return jwt({ secret, alg: "HS256" });
   return jwk(
-    { jwks_uri: JWKS_URL, alg: IDENTITY_PROVIDER_ALGORITHMS, verification: { iss: JWT_ISSUER, aud: JWT_AUDIENCE } },
+    { jwks_uri: provider.jwksUrl, alg: IDENTITY_PROVIDER_ALGORITHMS, verification: { iss: provider.issuer, aud: provider.audience } },
     { signal: AbortSignal.timeout(JWKS_TIMEOUT_MS), cf: { cacheTtl: JWKS_CACHE_SECONDS, cacheEverything: true } },
   );
 }
 
 /** Authenticates the bearer token and sets `userId` from its `sub`. */
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
-  const verify = verifier(c.env, c.req.header("Authorization"));
+  const verify = verifier(c.var.config.auth, c.req.header("Authorization"));
   try {
     await verify(c, async () => {});
   } catch (error) {

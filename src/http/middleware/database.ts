@@ -1,11 +1,15 @@
 import { createMiddleware } from "hono/factory";
-import { createDb } from "../../db/client";
+import type { Config } from "../../config";
+import { createDb, type Database } from "../../db/connection";
 import type { AppEnv } from "../app-env";
 
-const DEFAULT_DB_TIMEOUT_MS = 5000;
+const databaseByConfig = new WeakMap<Config, Database>();
 
+/** Sets `db`, made once per isolate's settings. */
 export const database = createMiddleware<AppEnv>(async (c, next) => {
-  const timeoutMs = Number(c.env.DB_TIMEOUT_MS) || DEFAULT_DB_TIMEOUT_MS;
-  c.set("db", createDb({ databaseUrl: c.env.DATABASE_URL, fetchEndpoint: c.env.NEON_FETCH_ENDPOINT, timeoutMs }));
+  const { config } = c.var;
+  let db = databaseByConfig.get(config);
+  if (!db) databaseByConfig.set(config, (db = createDb(config.database)));
+  c.set("db", db);
   await next();
 });

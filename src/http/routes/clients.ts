@@ -1,12 +1,13 @@
 import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono/tiny";
 import { createClient, deleteClient, findClient, listClients, updateClient } from "../../db/clients";
-import { retryTransient } from "../../db/errors";
 import type { ClientRow } from "../../db/schema";
+import { log } from "../../log";
 import type { AppEnv } from "../app-env";
+import { encodeCursor } from "../cursor";
 import { jsonBody } from "../middleware/json-body";
 import { ApiError } from "../problem";
-import { clientParams, createClientBody, encodeCursor, listClientsQuery, updateClientBody } from "../schemas";
+import { clientParams, createClientBody, listClientsQuery, updateClientBody } from "../schemas";
 import { rejectInvalid } from "../validation";
 
 const toClientJson = (row: ClientRow) => ({
@@ -25,13 +26,10 @@ export const clientsRoutes = new Hono<AppEnv>()
   .post("/", jsonBody, zValidator("json", createClientBody, rejectInvalid), async (c) => {
     // The id is fixed before the first attempt, so a retried insert is idempotent.
     const { id = crypto.randomUUID(), ...fields } = c.req.valid("json");
-    const { client, created } = await retryTransient(() =>
-      createClient(c.var.db, { userId: c.var.userId, id, ...fields }),
-    );
+    const { client, created } = await createClient(c.var.db, { userId: c.var.userId, id, ...fields });
     c.set("outcome", created ? "created" : "existing");
     if (!created) {
-      const warning = { level: "warn", message: "create resolved to the existing row", requestId: c.var.requestId };
-      console.warn(JSON.stringify({ ...warning, clientId: id }));
+      log("warn", "create resolved to the existing row", c.var.requestId, { clientId: id });
       return c.json({ client: toClientJson(client) }, 200);
     }
     return c.json({ client: toClientJson(client) }, 201, { Location: `/api/clients/${id}` });
@@ -39,7 +37,7 @@ export const clientsRoutes = new Hono<AppEnv>()
   .get("/", zValidator("query", listClientsQuery, rejectInvalid), async (c) => {
     const { limit, cursor } = c.req.valid("query");
     // One row more than asked tells whether another page follows.
-    const rows = await retryTransient(() => listClients(c.var.db, c.var.userId, { limit: limit + 1, cursor }));
+    const rows = await listClients(c.var.db, c.var.userId, { limit: limit + 1, cursor });
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     const nextCursor = rows.length > limit && last ? encodeCursor(last) : null;
@@ -47,7 +45,7 @@ export const clientsRoutes = new Hono<AppEnv>()
   })
   .get("/:id", zValidator("param", clientParams, rejectInvalid), async (c) => {
     const { id } = c.req.valid("param");
-    const client = await retryTransient(() => findClient(c.var.db, c.var.userId, id));
+    const client = await findClient(c.var.db, c.var.userId, id);
     if (!client) throw clientNotFound();
     return c.json({ client: toClientJson(client) });
   })
@@ -58,14 +56,14 @@ export const clientsRoutes = new Hono<AppEnv>()
     zValidator("json", updateClientBody, rejectInvalid),
     async (c) => {
       const { id } = c.req.valid("param");
-      const client = await retryTransient(() => updateClient(c.var.db, c.var.userId, id, c.req.valid("json")));
+      const client = await updateClient(c.var.db, c.var.userId, id, c.req.valid("json"));
       if (!client) throw clientNotFound();
       return c.json({ client: toClientJson(client) });
     },
   )
   .delete("/:id", zValidator("param", clientParams, rejectInvalid), async (c) => {
     const { id } = c.req.valid("param");
-    const deleted = await retryTransient(() => deleteClient(c.var.db, c.var.userId, id));
+    const deleted = await deleteClient(c.var.db, c.var.userId, id);
     if (!deleted) throw clientNotFound();
     return c.body(null, 204);
   });

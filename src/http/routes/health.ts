@@ -1,13 +1,8 @@
 import { Hono } from "hono/tiny";
 import { pingDatabase } from "../../db/clients";
 import type { AppEnv } from "../app-env";
-import { unavailable } from "../problem";
 
 export const healthRoutes = new Hono<AppEnv>().get("/", async (c) => {
-  try {
-    await pingDatabase(c.var.db);
-  } catch (error) {
-    throw unavailable("The database is not reachable.", error);
-  }
+  await pingDatabase(c.var.db);
   return c.json({ status: "ok", database: "ok" });
 });

@@ -1,0 +1,42 @@
+// Where a thrown error becomes an HTTP problem: the errors of Hono's middleware, the data layer's domain
+// errors and the settings' check each map to one problem type; whatever nobody classified is `internal`.
+import { HTTPException } from "hono/http-exception";
+import { MisconfiguredError } from "../config";
+import { DatabaseUnavailableError, UniqueViolationError } from "../db/errors";
+import { ApiError, problemTitle, problemTypeOf, unavailable } from "./problem";
+
+// Hono's own middleware (JSON parsing, jwt, body limit) throws plain HTTPExceptions: keep their status
+// and message, and the WWW-Authenticate challenge a 401 carries.
+function fromHttpException(error: HTTPException): ApiError {
+  const type = problemTypeOf(error.status);
+  const challenge = error.status === 401 ? (error.res?.headers.get("WWW-Authenticate") ?? "Bearer") : undefined;
+  return new ApiError(type, error.message || problemTitle(type), {
+    headers: challenge ? { "WWW-Authenticate": challenge } : {},
+    cause: error,
+  });
+}
+
+// A unique field's value is taken by another row of the same user.
+const TAKEN: Record<string, string> = {
+  email: "The email is already used by another of your clients.",
+};
+
+function fromUniqueViolation(error: UniqueViolationError): ApiError {
+  const detail = TAKEN[error.field];
+  if (detail === undefined) return new ApiError("conflict", "The client changed meanwhile. Retry the request.", { cause: error });
+  return new ApiError("conflict", detail, {
+    errors: [{ pointer: `/${error.field}`, detail: "is already used by another of your clients" }],
+    cause: error,
+  });
+}
+
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof HTTPException) return fromHttpException(error);
+  if (error instanceof DatabaseUnavailableError) return unavailable("The database is unavailable. Retry shortly.", error);
+  if (error instanceof UniqueViolationError) return fromUniqueViolation(error);
+  if (error instanceof MisconfiguredError) {
+    return new ApiError("misconfigured", `The server's settings are invalid: ${error.message}.`, { cause: error });
+  }
+  return new ApiError("internal", "An unexpected error occurred.", { cause: error });
+}
