@@ -1,7 +1,7 @@
 // `npm run db:seed [-- <userId>]`: a handful of sample clients for a dev user (default dev-user, the user of
 // the ready line's token) in the local database, through the local gateway and the API's own data layer.
 // Idempotent: a client that is already there is left as it is.
-import { createDb } from "../src/db/client";
+import { createDb } from "../src/db/connection";
 import { createClient } from "../src/db/clients";
 import { startNeonGateway } from "./gateway";
 import { claimLocalDatabase } from "./local-database";
@@ -19,7 +19,7 @@ const { databaseUrl, dataDir } = await claimLocalDatabase("db:seed");
 const gateway = await startNeonGateway({ databaseUrl, dataDir, migrate: true });
 try {
   const db = createDb({
-    databaseUrl: "postgresql://seed:seed@localhost/clients",
+    url: "postgresql://seed:seed@localhost/clients",
     fetchEndpoint: gateway.url,
     timeoutMs: 10_000,
   });
