@@ -99,8 +99,17 @@ const wrangler = (started.wrangler = spawnGroup(
   `${root}node_modules/.bin/wrangler`,
   ["dev", "--ip", host, "--port", String(port), "--var", `NEON_FETCH_ENDPOINT:${gateway.url}`,
     "--show-interactive-dev-session=false"],
-  // The API reads nothing from Request.cf: skip wrangler's download of it (and its warning offline).
-  { cwd: root, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false" } },
+  {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+    env: {
+      ...process.env,
+      // The API reads nothing from Request.cf: skip wrangler's download of it (and its warning offline).
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      // Wrangler's "Ready on" line (below) and the request logs are info-level: a quieter WRANGLER_LOG would hide them.
+      WRANGLER_LOG: process.env.WRANGLER_LOG === "debug" ? "debug" : "log",
+    },
+  },
 ));
 
 // Wrangler's start-up banner is held back, and shown only if the start fails; after the ready line, its
