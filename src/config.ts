@@ -1,6 +1,6 @@
 // The worker's settings (wrangler.toml vars and secrets), parsed and checked once per isolate. Nothing
 // else reads `env`: routes and middleware get the typed `Config`.
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { DatabaseOptions } from "./db/connection";
 
 export type Config = {
@@ -51,35 +51,39 @@ export const SETTING_RULES = {
 } as const;
 type Setting = keyof typeof SETTING_RULES;
 
+// An unset setting reads as `fallback`.
+const textOr = (fallback: string) => z._default(z.string(), fallback);
+
 const settings = z
   .object({
-    DATABASE_URL: z.string().refine(urlWith(({ protocol }) => protocol === "postgres:" || protocol === "postgresql:")),
-    JWT_SECRET: z.string().min(1),
+    DATABASE_URL: z.string().check(z.refine(urlWith(({ protocol }) => protocol === "postgres:" || protocol === "postgresql:"))),
+    JWT_SECRET: z.string().check(z.minLength(1)),
     CORS_ORIGINS: z
-      .string()
-      .default("")
-      .transform((value) => value.split(",").map((origin) => origin.trim()).filter(Boolean))
-      .refine((origins) => origins.every(isOrigin)),
-    DB_TIMEOUT_MS: z
-      .string()
-      .default("5000")
-      .refine((value) => /^\d{1,5}$/.test(value) && +value >= 100 && +value <= 60_000)
-      .transform(Number),
-    JWKS_URL: z.string().default("").refine(emptyOr(urlWith(isHttp))),
-    JWT_ISSUER: z.string().default(""),
-    JWT_AUDIENCE: z.string().default(""),
-    NEON_FETCH_ENDPOINT: z
-      .string()
-      .default("")
-      .refine(emptyOr(urlWith((url) => isHttp(url) && LOOPBACK_HOSTS.test(url.hostname)))),
+      .pipe(
+        textOr(""),
+        z.transform((value) => value.split(",").map((origin) => origin.trim()).filter(Boolean)),
+      )
+      .check(z.refine((origins) => origins.every(isOrigin))),
+    DB_TIMEOUT_MS: z.pipe(
+      textOr("5000").check(z.refine((value) => /^\d{1,5}$/.test(value) && +value >= 100 && +value <= 60_000)),
+      z.transform(Number),
+    ),
+    JWKS_URL: textOr("").check(z.refine(emptyOr(urlWith(isHttp)))),
+    JWT_ISSUER: textOr(""),
+    JWT_AUDIENCE: textOr(""),
+    NEON_FETCH_ENDPOINT: textOr("").check(
+      z.refine(emptyOr(urlWith((url) => isHttp(url) && LOOPBACK_HOSTS.test(url.hostname)))),
+    ),
     WRITE_LIMITER: rateLimit,
     READ_LIMITER: rateLimit,
   })
-  .superRefine(({ JWKS_URL, JWT_ISSUER, JWT_AUDIENCE }, ctx) => {
-    if (!JWKS_URL) return;
-    if (!JWT_ISSUER) ctx.addIssue({ code: "custom", path: ["JWT_ISSUER"] });
-    if (!JWT_AUDIENCE) ctx.addIssue({ code: "custom", path: ["JWT_AUDIENCE"] });
-  });
+  .check(
+    z.superRefine(({ JWKS_URL, JWT_ISSUER, JWT_AUDIENCE }, ctx) => {
+      if (!JWKS_URL) return;
+      if (!JWT_ISSUER) ctx.addIssue({ code: "custom", path: ["JWT_ISSUER"] });
+      if (!JWT_AUDIENCE) ctx.addIssue({ code: "custom", path: ["JWT_AUDIENCE"] });
+    }),
+  );
 
 function parseConfig(env: Env): Config | MisconfiguredError {
   const parsed = settings.safeParse(env);

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { ListCursor } from "../db/clients";
 import { clientId } from "./schemas";
 
@@ -62,10 +62,12 @@ export const encodeCursor = (key: CryptoKey, userId: string, { createdAt, id }: 
 
 // A moment as the API writes one (toISOString of a row's createdAt): a real date in years 1 to 9999.
 // PostgreSQL has no year 0, and JavaScript rolls an invalid day such as Feb 30 over into March.
-const moment = z.iso.datetime({ precision: 3 }).refine((value) => {
-  const date = new Date(value);
-  return !Number.isNaN(date.getTime()) && date.toISOString() === value && !value.startsWith("0000");
-});
+const moment = z.iso.datetime({ precision: 3 }).check(
+  z.refine((value) => {
+    const date = new Date(value);
+    return !Number.isNaN(date.getTime()) && date.toISOString() === value && !value.startsWith("0000");
+  }),
+);
 const position = z.tuple([moment, clientId]);
 
 /** The position in a cursor this API issued to `userId`, or undefined for anything else. */

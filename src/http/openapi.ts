@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 document, generated from the zod schemas that validate requests (./schemas) and those
 // that describe responses (./response-schemas). `npm run openapi` writes it to public/openapi.json, which
 // the deployment serves as a static asset: none of this is in the worker bundle.
-import * as z from "zod";
+import * as z from "zod/mini";
 import { MAX_BODY_BYTES } from "./middleware/json-body";
 import { PROBLEMS, type ProblemType } from "./problem";
 import {
@@ -28,7 +28,7 @@ function component({ $schema: _dialect, $id: _id, ...schema }: JsonSchema): Json
   return schema;
 }
 
-function componentSchemas(io: "input" | "output", schemas: Record<string, z.ZodType>): Record<string, JsonSchema> {
+function componentSchemas(io: "input" | "output", schemas: Record<string, z.ZodMiniType>): Record<string, JsonSchema> {
   const registry = z.registry<{ id: string }>();
   for (const [id, schema] of Object.entries(schemas)) registry.add(schema, { id });
   const generated = z.toJSONSchema(registry, { io, target: "draft-2020-12", uri: (id) => `${REF_PREFIX}${id}` });
@@ -56,7 +56,7 @@ function withFieldNotes(schema: JsonSchema): JsonSchema {
   return { ...schema, description: TEXT_RULE, properties: Object.fromEntries(described) };
 }
 
-function parameters(place: "path" | "query", schema: z.ZodType, notes: Record<string, string>) {
+function parameters(place: "path" | "query", schema: z.ZodMiniType, notes: Record<string, string>) {
   const { properties, required = [] } = z.toJSONSchema(schema, { io: "input", target: "draft-2020-12" }) as {
     properties: Record<string, JsonSchema>;
     required?: string[];
@@ -209,7 +209,7 @@ const createExamples = {
   "with the chat id (idempotent)": { id: "chat-42", name: "Ada Lovelace", email: "ada@example.com" },
   "without an id (the server makes one up)": { name: "Grace Hopper", company: "US Navy" },
 };
-const exampleClient = (clientJson.meta()?.examples as Json[] | undefined)?.[0];
+const exampleClient = (z.globalRegistry.get(clientJson)?.examples as Json[] | undefined)?.[0];
 
 export function openApiDocument() {
   const inputSchemas = Object.fromEntries(

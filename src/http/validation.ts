@@ -1,4 +1,4 @@
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import { ApiError, type FieldError } from "./problem";
 
 // A problem stays small whatever the request: it lists the first few field errors, counts the rest,
