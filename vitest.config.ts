@@ -1,18 +1,25 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-// Three projects: the gateway's own tests run in Node; the API's tests run inside workerd, each
-// Workers project talking to a gateway that its globalSetup starts and `provide`s.
-// The worker logs a JSON line per request: show a test's output only when it fails.
-const silent = "passed-only" as const;
+// The plugin reads wrangler.toml through wrangler, which announces "Using secrets defined in .dev.vars" for
+// every test file once `npm run dev` has made that file; the tests set their own bindings. Warnings still show.
+process.env.WRANGLER_LOG ??= "warn";
 
+// Four projects: the gateway's tests and the OpenAPI document's run in Node; the API's tests run inside
+// workerd, each Workers project talking to a gateway that its globalSetup starts and `provide`s.
 const workersProject = (
   name: string,
   globalSetup: string,
-  { bindings = {}, fileParallelism = true }: { bindings?: Record<string, string>; fileParallelism?: boolean } = {},
+  {
+    bindings = {},
+    fileParallelism = true,
+    verbose = true,
+  }: { bindings?: Record<string, string>; fileParallelism?: boolean; verbose?: boolean } = {},
 ) => ({
   plugins: [
     cloudflareTest(({ inject }) => ({
+      // workerd's own diagnostics (on stderr, not tied to a test, so `silent` cannot hold them back).
+      verbose,
       wrangler: { configPath: "./wrangler.toml" },
       miniflare: {
         bindings: {
@@ -20,6 +27,14 @@ const workersProject = (
           DATABASE_URL: inject("gatewayConnectionString"),
           JWT_SECRET: inject("jwtSecret"),
           ...bindings,
+        },
+        // Tests send many requests per user within a minute: generous limits keep the per-user rate limits
+        // (wrangler.toml) out of their way. rate-limit.test.ts swaps in the strict ones to see a limit at work.
+        ratelimits: {
+          WRITE_LIMITER: { namespace_id: "1001", simple: { limit: 100_000, period: 60 } },
+          READ_LIMITER: { namespace_id: "1002", simple: { limit: 100_000, period: 60 } },
+          STRICT_WRITE_LIMITER: { namespace_id: "9001", simple: { limit: 3, period: 60 } },
+          STRICT_READ_LIMITER: { namespace_id: "9002", simple: { limit: 3, period: 60 } },
         },
       },
     })),
@@ -30,27 +45,36 @@ const workersProject = (
     globalSetup: [globalSetup],
     setupFiles: ["test/worker/check-responses.setup.ts"],
     fileParallelism,
-    silent,
   },
 });
 
 export default defineConfig({
   test: {
+    // The worker logs a JSON line per request: show a test's output only when it fails. A root-only
+    // option: set in a project, vitest ignores it.
+    silent: "passed-only",
+    // Listed by name only when slower than this: on a shared 2-core machine most tests pass 300 ms (the
+    // default), which would list them all. Also root-only.
+    slowTestThreshold: 5000,
     projects: [
       {
         test: {
           name: "gateway",
           environment: "node",
           include: ["test/gateway/**/*.test.ts"],
-          silent,
         },
       },
       // The OpenAPI document itself: generated from the schemas, valid OpenAPI 3.1.
-      { test: { name: "contract", environment: "node", include: ["test/contract/**/*.test.ts"], silent } },
+      { test: { name: "contract", environment: "node", include: ["test/contract/**/*.test.ts"] } },
       workersProject("worker", "test/setup/worker.ts"),
       // The faults files share one gateway that they stop and start: one file at a time. A short
-      // database timeout keeps the hung-database tests quick.
-      workersProject("faults", "test/setup/faults.ts", { bindings: { DB_TIMEOUT_MS: "1500" }, fileParallelism: false }),
+      // database timeout keeps the hung-database tests quick. They drop the worker's database connections on
+      // purpose: workerd would report each one ("Network connection lost", with a native stack trace).
+      workersProject("faults", "test/setup/faults.ts", {
+        bindings: { DB_TIMEOUT_MS: "1500" },
+        fileParallelism: false,
+        verbose: false,
+      }),
     ],
   },
 });

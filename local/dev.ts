@@ -1,66 +1,139 @@
-// `npm run dev`: the local Neon gateway (embedded PGlite kept in .data/, or $DATABASE_URL's PostgreSQL),
-// migrations, and `wrangler dev` on http://127.0.0.1:$PORT (8787) pointed at the gateway.
-// Prints one ready line, then the worker's logs. Ctrl-C stops everything it started.
-import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+// `npm run dev [-- --port N]`: the local Neon gateway (embedded PGlite kept in .data/, or $DATABASE_URL's
+// PostgreSQL), migrations, and `wrangler dev` on http://127.0.0.1:$PORT (8787) pointed at the gateway.
+// Checks first that it can start (one line and exit code 1 if not), prints one ready line once its own
+// worker answers, then the worker's logs. However it ends, everything it started ends with it.
 import { fileURLToPath } from "node:url";
-import { parseEnv } from "node:util";
-import { startNeonGateway } from "./gateway";
-import { redactPassword } from "./connection-string";
-import { ensureDevVars, signDevToken } from "./token";
+import { parseArgs, stripVTControlCharacters } from "node:util";
+import { DataFolderInUseError, lockDataFolder } from "./data-lock";
+import {
+  assertDatabaseReachable, assertPortFree, assertPostgresUrl, type DevVars, parsePort, readDevVars, StartupError,
+} from "./dev-checks";
+import type { NeonGateway } from "./gateway";
+import { type ProcessGroup, spawnGroup } from "./process-group";
+import { devVarsFile, ensureDevVars, signDevToken } from "./token";
+
+const usage = `Usage: npm run dev [-- --port N]
+  --port N   port of the API (default: $PORT, else 8787)
+Environment: DATABASE_URL=postgres://... runs on that PostgreSQL instead of the embedded PGlite in .data/`;
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const host = "127.0.0.1";
-const port = Number(process.env.PORT ?? 8787);
-const databaseUrl = process.env.DATABASE_URL;
-const dataDir = databaseUrl ? undefined : `${root}.data/pglite`;
 const READY_TIMEOUT_MS = 60_000;
 
-ensureDevVars();
+// What has been started so far, for `stop` to end in order.
+const started: { gateway?: NeonGateway; wrangler?: ProcessGroup } = {};
+let ready = false;
+let startupOutput = "";
+
+let stopping: Promise<never> | undefined;
+function stop(exitCode: number): Promise<never> {
+  return (stopping ??= (async () => {
+    if (!ready && startupOutput) process.stdout.write(startupOutput);
+    await started.wrangler?.stop();
+    await started.gateway?.close();
+    process.exit(exitCode);
+  })());
+}
+// Ctrl-C reaches only this process (wrangler runs in its own process group): it stops wrangler first, then the
+// gateway. A second Ctrl-C means "now"; the process group's guard still stops wrangler.
+process.once("SIGINT", () => {
+  process.once("SIGINT", () => process.exit(130));
+  void stop(0);
+});
+process.once("SIGTERM", () => void stop(0));
+// Whoever started us (npm, a shell, a test) is gone, and may not have passed its signal on: stop as well.
+const parent = process.ppid;
+setInterval(() => process.ppid !== parent && void stop(0), 1000).unref();
+process.on("uncaughtException", (err) => {
+  console.error("dev: stopping after an unexpected error:", err);
+  void stop(1);
+});
+process.on("unhandledRejection", (err) => {
+  console.error("dev: stopping after an unexpected error:", err);
+  void stop(1);
+});
+
+function fail(message: string): never {
+  console.error(`dev: ${message}`);
+  process.exit(1);
+}
+
+let options;
+try {
+  options = parseArgs({ options: { port: { type: "string" }, help: { type: "boolean" } } }).values;
+} catch (err) {
+  fail(`${(err as Error).message}\n${usage}`);
+}
+if (options.help) {
+  console.log(usage);
+  process.exit(0);
+}
+
+// Everything that can be checked before starting anything.
+const databaseUrl = process.env.DATABASE_URL || undefined;
+const dataDir = databaseUrl ? undefined : `${root}.data/pglite`;
+let port: number;
+let devVars: DevVars;
+try {
+  port = options.port !== undefined ? parsePort(options.port, "--port") : parsePort(process.env.PORT ?? "8787", "PORT");
+  ensureDevVars();
+  devVars = readDevVars(devVarsFile);
+  if (databaseUrl !== undefined) {
+    assertPostgresUrl(databaseUrl, "DATABASE_URL");
+    await assertDatabaseReachable(databaseUrl);
+  }
+  await assertPortFree(host, port);
+  if (dataDir) lockDataFolder(dataDir);
+} catch (err) {
+  if (err instanceof StartupError || err instanceof DataFolderInUseError) fail(err.message);
+  throw err;
+}
+
+// Loaded only now: the checks above answer quickly without PGlite and the database drivers.
+const { startNeonGateway } = await import("./gateway");
+const { redactPassword } = await import("./connection-string");
 // The gateway accepts exactly the connection string the worker reads from .dev.vars.
-const workerDatabaseUrl = parseEnv(readFileSync(`${root}.dev.vars`, "utf8")).DATABASE_URL;
-const gateway = await startNeonGateway({ port: 0, databaseUrl, dataDir, migrate: true, connectionString: workerDatabaseUrl });
-const wrangler = spawn(
+const gatewayOptions = { port: 0, databaseUrl, dataDir, migrate: true, connectionString: devVars.DATABASE_URL };
+const gateway = (started.gateway = await startNeonGateway(gatewayOptions).catch(
+  (err: Error) => fail(`could not start the local Neon gateway: ${err.message}`),
+));
+const wrangler = (started.wrangler = spawnGroup(
   `${root}node_modules/.bin/wrangler`,
   ["dev", "--ip", host, "--port", String(port), "--var", `NEON_FETCH_ENDPOINT:${gateway.url}`,
     "--show-interactive-dev-session=false"],
-  // The API reads nothing from Request.cf: skip wrangler's download of it (and its warning offline).
-  { cwd: root, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false" } },
-);
+  {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+    env: {
+      ...process.env,
+      // The API reads nothing from Request.cf: skip wrangler's download of it (and its warning offline).
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      // Wrangler's "Ready on" line (below) and the request logs are info-level: a quieter WRANGLER_LOG would hide them.
+      WRANGLER_LOG: process.env.WRANGLER_LOG === "debug" ? "debug" : "log",
+    },
+  },
+));
 
-// Wrangler's start-up banner is held back, and shown only if the start fails; after the ready line,
-// its output (the worker's request logs) passes through.
-let startupOutput = "";
-let ready = false;
-wrangler.stdout.on("data", (chunk: Buffer) => {
-  if (ready) process.stdout.write(chunk);
-  else startupOutput += chunk;
-});
-
-let stopping = false;
-async function stop(exitCode: number) {
-  if (stopping) return;
-  stopping = true;
-  if (!ready) process.stdout.write(startupOutput);
-  if (wrangler.exitCode === null) {
-    const exited = new Promise((resolve) => wrangler.once("exit", resolve));
-    wrangler.kill("SIGTERM");
-    await exited;
-  }
-  await gateway.close();
-  process.exit(exitCode);
-}
-process.once("SIGINT", () => stop(0)).once("SIGTERM", () => stop(0));
-wrangler.once("exit", (code) => {
-  if (!stopping) console.error(`dev: wrangler exited (${code ?? "signal"})`);
-  void stop(code ?? 1);
-});
-
-// Ready means the worker answered /health, which also proves the gateway and the database work.
+// Wrangler's start-up banner is held back, and shown only if the start fails; after the ready line, its
+// output (the worker's request logs) passes through. Its own "Ready on" line for our port tells that this
+// wrangler holds the port: only then can an answer on the port be our worker's.
 const url = `http://${host}:${port}`;
+let bound = false;
+wrangler.child.stdout!.on("data", (chunk: Buffer) => {
+  if (ready) return void process.stdout.write(chunk);
+  startupOutput += chunk;
+  bound ||= stripVTControlCharacters(startupOutput).includes(`Ready on ${url}`);
+});
+wrangler.child.once("exit", (code, signal) => {
+  if (stopping) return;
+  console.error(`dev: wrangler exited (${code ?? signal})${ready ? "" : " before it was ready"}`);
+  void stop(code || 1);
+});
+
+// Ready means our worker answered /health, which also proves the gateway and the database work.
 async function waitForHealth() {
   for (const deadline = Date.now() + READY_TIMEOUT_MS; Date.now() < deadline && !stopping; ) {
-    const status = await fetch(`${url}/health`).then((response) => response.status, () => 0);
+    const status = bound ? await fetch(`${url}/health`).then((response) => response.status, () => 0) : 0;
     if (status === 200) return true;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
@@ -68,7 +141,8 @@ async function waitForHealth() {
 }
 
 if (await waitForHealth()) {
-  const token = await signDevToken("dev-user");
+  if (stopping) await stopping;
+  const token = await signDevToken("dev-user", devVars.JWT_SECRET);
   const database = databaseUrl ? redactPassword(databaseUrl) : `PGlite in ${dataDir}`;
   console.log(
     `clients-api ready on ${url} (database: ${database}; Ctrl-C stops). Try: ` +

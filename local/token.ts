@@ -1,12 +1,12 @@
 // `npm run --silent token -- <userId>`: prints a dev token for that user, signed with the JWT_SECRET that
 // `wrangler dev` reads from .dev.vars (created from .dev.vars.example when missing).
-import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { parseEnv } from "node:util";
 import { sign } from "hono/jwt";
+import { readDevVars, StartupError } from "./dev-checks";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const devVarsFile = `${root}.dev.vars`;
+export const devVarsFile = `${root}.dev.vars`;
 const TOKEN_LIFETIME_SECONDS = 24 * 3600;
 
 /** Creates .dev.vars from .dev.vars.example when it is missing: `wrangler dev` reads the worker's secrets there. */
@@ -14,10 +14,7 @@ export function ensureDevVars(): void {
   if (!existsSync(devVarsFile)) copyFileSync(`${root}.dev.vars.example`, devVarsFile);
 }
 
-export async function signDevToken(userId: string): Promise<string> {
-  ensureDevVars();
-  const secret = parseEnv(readFileSync(devVarsFile, "utf8")).JWT_SECRET;
-  if (!secret) throw new Error(`no JWT_SECRET in ${devVarsFile}`);
+export async function signDevToken(userId: string, secret: string): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   return sign({ sub: userId, iat: now, exp: now + TOKEN_LIFETIME_SECONDS }, secret, "HS256");
 }
@@ -28,5 +25,12 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     console.error("Usage: npm run --silent token -- <userId>");
     process.exit(2);
   }
-  console.log(await signDevToken(userId));
+  ensureDevVars();
+  try {
+    console.log(await signDevToken(userId, readDevVars(devVarsFile).JWT_SECRET));
+  } catch (err) {
+    if (!(err instanceof StartupError)) throw err;
+    console.error(`token: ${err.message}`);
+    process.exit(1);
+  }
 }

@@ -1,6 +1,6 @@
 // The worker's settings (wrangler.toml vars and secrets), parsed and checked once per isolate. Nothing
 // else reads `env`: routes and middleware get the typed `Config`.
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { DatabaseOptions } from "./db/connection";
 
 export type Config = {
@@ -13,6 +13,8 @@ export type Config = {
     /** An identity provider whose asymmetrically signed tokens are accepted too. */
     provider?: { jwksUrl: string; issuer: string; audience: string };
   };
+  /** Per-user limits ([[ratelimits]] in wrangler.toml): one for writes, a looser one for reads. */
+  rateLimits: { write: RateLimit; read: RateLimit };
 };
 
 /** A setting is missing or invalid. Names the settings and what they must be, never their values. */
@@ -30,6 +32,7 @@ const urlWith = (accept: (url: URL) => boolean) => (value: string) => URL.canPar
 const isHttp = ({ protocol }: URL) => protocol === "http:" || protocol === "https:";
 const isOrigin = (value: string) => urlWith((url) => isHttp(url) && url.origin === value)(value);
 const emptyOr = (accept: (value: string) => boolean) => (value: string) => value === "" || accept(value);
+const rateLimit = z.custom<RateLimit>((value) => typeof (value as Partial<RateLimit> | undefined)?.limit === "function");
 
 // What each setting must be. Shown to callers and operators in place of zod's messages, so that no
 // message ever repeats a value.
@@ -43,36 +46,44 @@ export const SETTING_RULES = {
   JWT_AUDIENCE: "must be set when JWKS_URL is",
   // A stray production setting must not send the connection string, with its password, to another host.
   NEON_FETCH_ENDPOINT: "must be empty or an http(s) URL on a loopback host (localhost, 127.x.x.x, [::1])",
+  WRITE_LIMITER: "must be a rate limiting binding ([[ratelimits]] in wrangler.toml)",
+  READ_LIMITER: "must be a rate limiting binding ([[ratelimits]] in wrangler.toml)",
 } as const;
 type Setting = keyof typeof SETTING_RULES;
 
+// An unset setting reads as `fallback`.
+const textOr = (fallback: string) => z._default(z.string(), fallback);
+
 const settings = z
   .object({
-    DATABASE_URL: z.string().refine(urlWith(({ protocol }) => protocol === "postgres:" || protocol === "postgresql:")),
-    JWT_SECRET: z.string().min(1),
+    DATABASE_URL: z.string().check(z.refine(urlWith(({ protocol }) => protocol === "postgres:" || protocol === "postgresql:"))),
+    JWT_SECRET: z.string().check(z.minLength(1)),
     CORS_ORIGINS: z
-      .string()
-      .default("")
-      .transform((value) => value.split(",").map((origin) => origin.trim()).filter(Boolean))
-      .refine((origins) => origins.every(isOrigin)),
-    DB_TIMEOUT_MS: z
-      .string()
-      .default("5000")
-      .refine((value) => /^\d{1,5}$/.test(value) && +value >= 100 && +value <= 60_000)
-      .transform(Number),
-    JWKS_URL: z.string().default("").refine(emptyOr(urlWith(isHttp))),
-    JWT_ISSUER: z.string().default(""),
-    JWT_AUDIENCE: z.string().default(""),
-    NEON_FETCH_ENDPOINT: z
-      .string()
-      .default("")
-      .refine(emptyOr(urlWith((url) => isHttp(url) && LOOPBACK_HOSTS.test(url.hostname)))),
+      .pipe(
+        textOr(""),
+        z.transform((value) => value.split(",").map((origin) => origin.trim()).filter(Boolean)),
+      )
+      .check(z.refine((origins) => origins.every(isOrigin))),
+    DB_TIMEOUT_MS: z.pipe(
+      textOr("5000").check(z.refine((value) => /^\d{1,5}$/.test(value) && +value >= 100 && +value <= 60_000)),
+      z.transform(Number),
+    ),
+    JWKS_URL: textOr("").check(z.refine(emptyOr(urlWith(isHttp)))),
+    JWT_ISSUER: textOr(""),
+    JWT_AUDIENCE: textOr(""),
+    NEON_FETCH_ENDPOINT: textOr("").check(
+      z.refine(emptyOr(urlWith((url) => isHttp(url) && LOOPBACK_HOSTS.test(url.hostname)))),
+    ),
+    WRITE_LIMITER: rateLimit,
+    READ_LIMITER: rateLimit,
   })
-  .superRefine(({ JWKS_URL, JWT_ISSUER, JWT_AUDIENCE }, ctx) => {
-    if (!JWKS_URL) return;
-    if (!JWT_ISSUER) ctx.addIssue({ code: "custom", path: ["JWT_ISSUER"] });
-    if (!JWT_AUDIENCE) ctx.addIssue({ code: "custom", path: ["JWT_AUDIENCE"] });
-  });
+  .check(
+    z.superRefine(({ JWKS_URL, JWT_ISSUER, JWT_AUDIENCE }, ctx) => {
+      if (!JWKS_URL) return;
+      if (!JWT_ISSUER) ctx.addIssue({ code: "custom", path: ["JWT_ISSUER"] });
+      if (!JWT_AUDIENCE) ctx.addIssue({ code: "custom", path: ["JWT_AUDIENCE"] });
+    }),
+  );
 
 function parseConfig(env: Env): Config | MisconfiguredError {
   const parsed = settings.safeParse(env);
@@ -90,6 +101,7 @@ function parseConfig(env: Env): Config | MisconfiguredError {
         ? { jwksUrl: data.JWKS_URL, issuer: data.JWT_ISSUER, audience: data.JWT_AUDIENCE }
         : undefined,
     },
+    rateLimits: { write: data.WRITE_LIMITER, read: data.READ_LIMITER },
   };
 }
 

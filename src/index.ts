@@ -8,6 +8,7 @@ import { toApiError } from "./http/errors";
 import { authenticate } from "./http/middleware/auth";
 import { config } from "./http/middleware/config";
 import { database } from "./http/middleware/database";
+import { rateLimit } from "./http/middleware/rate-limit";
 import { requestLog } from "./http/middleware/request-log";
 import { ApiError, problemResponse } from "./http/problem";
 import { clientsRoutes } from "./http/routes/clients";
@@ -30,7 +31,7 @@ const app = new Hono<AppEnv>()
   )
   .use("/health", database)
   .route("/health", healthRoutes)
-  .use("/api/*", authenticate, database)
+  .use("/api/*", authenticate, rateLimit, database)
   .route("/api/clients", clientsRoutes);
 
 app.notFound((c) => problemResponse(c, new ApiError("not-found", "No such route.")));

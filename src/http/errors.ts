@@ -5,15 +5,12 @@ import { MisconfiguredError } from "../config";
 import { DatabaseUnavailableError, UniqueViolationError } from "../db/errors";
 import { ApiError, problemTitle, problemTypeOf, unavailable } from "./problem";
 
-// Hono's own middleware (JSON parsing, jwt, body limit) throws plain HTTPExceptions: keep their status
-// and message, and the WWW-Authenticate challenge a 401 carries.
+// Hono's own middleware throws plain HTTPExceptions: keep their status and message. Never their
+// response's headers: the jwt middleware's challenge, for one, echoes the request URL (the
+// authenticate middleware answers its 401s itself).
 function fromHttpException(error: HTTPException): ApiError {
   const type = problemTypeOf(error.status);
-  const challenge = error.status === 401 ? (error.res?.headers.get("WWW-Authenticate") ?? "Bearer") : undefined;
-  return new ApiError(type, error.message || problemTitle(type), {
-    headers: challenge ? { "WWW-Authenticate": challenge } : {},
-    cause: error,
-  });
+  return new ApiError(type, error.message || problemTitle(type), { cause: error });
 }
 
 // A unique field's value is taken by another row of the same user.

@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 document, generated from the zod schemas that validate requests (./schemas) and those
 // that describe responses (./response-schemas). `npm run openapi` writes it to public/openapi.json, which
 // the deployment serves as a static asset: none of this is in the worker bundle.
-import * as z from "zod";
+import * as z from "zod/mini";
 import { MAX_BODY_BYTES } from "./middleware/json-body";
 import { PROBLEMS, type ProblemType } from "./problem";
 import {
@@ -28,7 +28,7 @@ function component({ $schema: _dialect, $id: _id, ...schema }: JsonSchema): Json
   return schema;
 }
 
-function componentSchemas(io: "input" | "output", schemas: Record<string, z.ZodType>): Record<string, JsonSchema> {
+function componentSchemas(io: "input" | "output", schemas: Record<string, z.ZodMiniType>): Record<string, JsonSchema> {
   const registry = z.registry<{ id: string }>();
   for (const [id, schema] of Object.entries(schemas)) registry.add(schema, { id });
   const generated = z.toJSONSchema(registry, { io, target: "draft-2020-12", uri: (id) => `${REF_PREFIX}${id}` });
@@ -56,7 +56,7 @@ function withFieldNotes(schema: JsonSchema): JsonSchema {
   return { ...schema, description: TEXT_RULE, properties: Object.fromEntries(described) };
 }
 
-function parameters(place: "path" | "query", schema: z.ZodType, notes: Record<string, string>) {
+function parameters(place: "path" | "query", schema: z.ZodMiniType, notes: Record<string, string>) {
   const { properties, required = [] } = z.toJSONSchema(schema, { io: "input", target: "draft-2020-12" }) as {
     properties: Record<string, JsonSchema>;
     required?: string[];
@@ -119,9 +119,10 @@ const PROBLEM_RESPONSES: Record<ProblemStatus, { description: string; headers?: 
     },
   },
   401: {
-    description: "No bearer token, or a malformed, badly signed, expired or `alg: none` one, or one without `sub`.",
+    description:
+      "No bearer token (`WWW-Authenticate: Bearer`), or one that is malformed, badly signed, expired, `alg: none`, without `exp`, or whose `sub` is not 1 to 255 characters of text without control characters or unpaired surrogates (`WWW-Authenticate: Bearer error=\"invalid_token\"`).",
     headers: ["WWW-Authenticate"],
-    example: problemExample("unauthorized", "Invalid or missing bearer token."),
+    example: problemExample("unauthorized", "The bearer token is invalid or expired."),
   },
   404: {
     description: "No such client among the caller's: another user's id answers exactly like a missing one.",
@@ -141,6 +142,12 @@ const PROBLEM_RESPONSES: Record<ProblemStatus, { description: string; headers?: 
   415: {
     description: "The body is not `application/json`.",
     example: problemExample("unsupported-media-type", "Send the body as application/json."),
+  },
+  429: {
+    description:
+      "The caller used up its rate limit: writes (`POST`, `PATCH`, `DELETE`) and reads (`GET`) each have a per-user limit per minute. Checked before anything else: nothing was written. Retry after `Retry-After` seconds (60).",
+    headers: ["Retry-After"],
+    example: problemExample("rate-limited", "Too many requests from this user. Retry after the time in Retry-After."),
   },
   500: {
     description: "An unexpected error, or invalid server settings (`misconfigured`): never a stack trace or SQL.",
@@ -163,9 +170,8 @@ const problemComponent = (status: ProblemStatus) => `Problem${status}`;
 const problems = (...statuses: ProblemStatus[]) =>
   Object.fromEntries(statuses.map((status) => [status, { $ref: `#/components/responses/${problemComponent(status)}` }]));
 
-// Every operation behind authentication may answer these. (A new cross-cutting status, such as a rate
-// limit's 429, is one more entry here.)
-const AUTHENTICATED_PROBLEMS: ProblemStatus[] = [401, 500, 503];
+// Every operation behind authentication may answer these, the per-user rate limit's 429 included.
+const AUTHENTICATED_PROBLEMS: ProblemStatus[] = [401, 429, 500, 503];
 const BODY_PROBLEMS: ProblemStatus[] = [400, 413, 415];
 
 // ---- the document ---------------------------------------------------------------------------------
@@ -179,7 +185,13 @@ a new one (a UUID) on every call, so such a create is not idempotent: send the c
 const API_DESCRIPTION = `Creates and serves *clients*, the customer record behind a chat, keyed by chat id.
 
 Every route but \`/health\` needs \`Authorization: Bearer <JWT>\`; the caller is the token's \`sub\`, and a client
-belongs to that caller only: another user's id answers \`404\`, exactly like a missing one.
+belongs to that caller only: another user's id answers \`404\`, exactly like a missing one. The token must carry
+\`exp\`, and its \`sub\` must be 1 to 255 characters of text without control characters or unpaired surrogates
+(else \`401\`).
+
+**Rate limits.** Each caller has a limit on writes (\`POST\`, \`PATCH\`, \`DELETE\`) and a looser one on reads
+(\`GET\`), per minute. Over a limit the answer is \`429\` with \`Retry-After\`, before anything else is done:
+nothing is written. Other callers are not affected.
 
 **Ids.** ${FIELD_NOTES.id} Ids of different callers never collide: \`chat-42\` of one user and \`chat-42\` of another
 are two clients.
@@ -188,7 +200,8 @@ are two clients.
 
 **Errors** are \`application/problem+json\` (RFC 9457) with a \`type\` URN \`urn:clients-api:problem:…\`, the
 \`requestId\` that is also in the \`X-Request-Id\` header, and for invalid fields \`errors\` with a JSON Pointer
-to each. Unknown fields, \`userId\` included, are rejected with \`400\`.`;
+to each: the first 20, \`detail\` counting the rest; a key is quoted in at most 100 characters. Unknown fields,
+\`userId\` included, are rejected with \`400\`.`;
 
 const clientIdParameter = parameters("path", clientParams, { id: "The client's id (1 to 64 of `A-Z a-z 0-9 _ -`)." });
 
@@ -196,7 +209,7 @@ const createExamples = {
   "with the chat id (idempotent)": { id: "chat-42", name: "Ada Lovelace", email: "ada@example.com" },
   "without an id (the server makes one up)": { name: "Grace Hopper", company: "US Navy" },
 };
-const exampleClient = (clientJson.meta()?.examples as Json[] | undefined)?.[0];
+const exampleClient = (z.globalRegistry.get(clientJson)?.examples as Json[] | undefined)?.[0];
 
 export function openApiDocument() {
   const inputSchemas = Object.fromEntries(
@@ -253,7 +266,8 @@ export function openApiDocument() {
           summary: "List the caller's clients, newest first, a page at a time",
           parameters: parameters("query", listClientsQuery, {
             limit: "Clients per page, 1 to 100.",
-            cursor: "The `nextCursor` of the previous page; absent for the first page. Opaque.",
+            cursor:
+              "The `nextCursor` of the previous page; absent for the first page. Opaque, tamper-evident and bound to the caller: any other value answers `400` naming `/cursor`.",
           }),
           responses: {
             200: json("One page of clients.", "ClientPage"),

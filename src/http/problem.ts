@@ -12,6 +12,7 @@ export const PROBLEMS = {
   conflict: { status: 409, title: "Conflict" },
   "payload-too-large": { status: 413, title: "Payload too large" },
   "unsupported-media-type": { status: 415, title: "Unsupported media type" },
+  "rate-limited": { status: 429, title: "Too many requests" },
   internal: { status: 500, title: "Internal server error" },
   misconfigured: { status: 500, title: "Server misconfigured" },
   unavailable: { status: 503, title: "Service unavailable" },

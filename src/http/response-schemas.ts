@@ -1,52 +1,53 @@
 // What the API answers, as zod schemas: the OpenAPI document is generated from them (with the request
 // schemas in ./schemas) and the contract tests validate every response against that document. Routes
 // import only the types, so none of this reaches the worker bundle.
-import * as z from "zod";
+import * as z from "zod/mini";
 import { PROBLEMS, type ProblemType } from "./problem";
 import { clientId } from "./schemas";
 
-export const timestamp = z.iso.datetime().describe("ISO 8601 timestamp in UTC, with milliseconds");
+export const timestamp = z.iso.datetime().check(z.describe("ISO 8601 timestamp in UTC, with milliseconds"));
 
 export const clientJson = z
   .strictObject({
-    id: clientId.describe("The client's id: the chat id given on create, or one the server made up"),
-    name: z.string().min(1).max(200).describe("Trimmed of surrounding white space"),
-    email: z.email().max(254).nullable(),
-    phone: z.string().max(40).nullable(),
-    company: z.string().max(200).nullable(),
+    id: clientId.check(z.describe("The client's id: the chat id given on create, or one the server made up")),
+    name: z.string().check(z.minLength(1), z.maxLength(200), z.describe("Trimmed of surrounding white space")),
+    email: z.nullable(z.email().check(z.maxLength(254))),
+    phone: z.nullable(z.string().check(z.maxLength(40))),
+    company: z.nullable(z.string().check(z.maxLength(200))),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
-  .meta({
-    examples: [
-      {
-        id: "chat-42",
-        name: "Ada Lovelace",
-        email: "ada@example.com",
-        phone: null,
-        company: null,
-        createdAt: "2026-11-27T18:00:01.086Z",
-        updatedAt: "2026-11-27T18:00:01.086Z",
-      },
-    ],
-  });
+  .check(
+    z.meta({
+      examples: [
+        {
+          id: "chat-42",
+          name: "Ada Lovelace",
+          email: "ada@example.com",
+          phone: null,
+          company: null,
+          createdAt: "2026-11-27T18:00:01.086Z",
+          updatedAt: "2026-11-27T18:00:01.086Z",
+        },
+      ],
+    }),
+  );
 
 export type ClientJson = z.infer<typeof clientJson>;
 
 export const clientEnvelope = z.strictObject({ client: clientJson });
 
 export const clientPage = z.strictObject({
-  clients: z.array(clientJson).describe("Newest first"),
+  clients: z.array(clientJson).check(z.describe("Newest first")),
   nextCursor: z
-    .string()
-    .nullable()
-    .describe("Pass as `cursor` to get the next page; `null` on the last page"),
+    .nullable(z.string())
+    .check(z.describe("Pass as `cursor` to get the next page; `null` on the last page")),
 });
 
 export const health = z.strictObject({ status: z.literal("ok"), database: z.literal("ok") });
 
 const fieldError = z.strictObject({
-  pointer: z.string().describe("JSON Pointer (RFC 6901) to the field at fault; empty for the whole body"),
+  pointer: z.string().check(z.describe("JSON Pointer (RFC 6901) to the field at fault; empty for the whole body")),
   detail: z.string(),
 });
 
@@ -64,9 +65,11 @@ export function problemJson(status: ProblemStatus) {
     type: z.enum([first, ...rest]),
     title: z.string(),
     status: z.literal(status),
-    detail: z.string().describe("What went wrong, for a human"),
-    requestId: z.string().describe("The same value as the X-Request-Id header"),
-    errors: z.array(fieldError).optional().describe("The fields at fault (400 and 409)"),
+    detail: z.string().check(z.describe("What went wrong, for a human")),
+    requestId: z.string().check(z.describe("The same value as the X-Request-Id header")),
+    errors: z
+      .optional(z.array(fieldError).check(z.maxLength(20)))
+      .check(z.describe("The fields at fault (400 and 409): the first 20, `detail` counts the rest")),
   });
 }
 

@@ -13,6 +13,31 @@ async function expectUnauthorized(response: Response) {
   expect(response.headers.get("WWW-Authenticate")).toMatch(/^Bearer\b/);
 }
 
+/** One request of each route family, with a body where the route takes one. */
+const ROUTES = [
+  ["POST", "/api/clients"],
+  ["GET", "/api/clients"],
+  ["GET", "/api/clients/some-client"],
+  ["PATCH", "/api/clients/some-client"],
+  ["DELETE", "/api/clients/some-client"],
+] as const;
+const bodyFor = (method: string) => (method === "POST" || method === "PATCH" ? { body: { name: "A" } } : {});
+
+/** Subjects that are not storable text, or not 1 to 255 characters of it. */
+const UNSTORABLE_SUBJECTS: [string, string][] = [
+  ["a NUL", "victim\u0000"],
+  ["only a NUL", "\u0000"],
+  ["a lone high surrogate", "victim\ud800"],
+  ["a lone low surrogate", "victim\udfff"],
+  ["surrogates in the wrong order", "victim\udfff\ud800"],
+  ["a control character", "victim\u0007"],
+  ["a line feed", "victim\n"],
+  ["DEL", "victim\u007f"],
+  ["a C1 control character", "victim\u0085"],
+  ["256 characters", "u".repeat(256)],
+  ["256 astral characters", "😀".repeat(256)],
+];
+
 describe("authentication on /api", () => {
   const unsigned = (payload: object) =>
     `${base64url(JSON.stringify({ alg: "none", typ: "JWT" }))}.${base64url(JSON.stringify(payload))}.`;
@@ -39,12 +64,80 @@ describe("authentication on /api", () => {
 
   it.each(badAuthorizations)("401 with WWW-Authenticate: Bearer for %s", async (_, authorization) => {
     const header = await authorization();
-    for (const [method, path] of [["GET", "/api/clients"], ["POST", "/api/clients"], ["GET", `/api/clients/${randomId("c")}`]] as const) {
-      const response = await call(method, path, {
-        headers: header === undefined ? {} : { Authorization: header },
-        ...(method === "POST" && { body: { name: "A" } }),
-      });
+    for (const [method, path] of ROUTES) {
+      const response = await call(method, path, { headers: header === undefined ? {} : { Authorization: header }, ...bodyFor(method) });
       await expectUnauthorized(response);
+    }
+  });
+
+  it.each(UNSTORABLE_SUBJECTS)("401 invalid_token on every route for a subject with %s", async (_, sub) => {
+    const token = await signToken(sub);
+    for (const [method, path] of ROUTES) {
+      const response = await call(method, path, { token, ...bodyFor(method) });
+      await expectProblem(response, 401);
+      expect(response.headers.get("WWW-Authenticate")).toBe('Bearer error="invalid_token"');
+    }
+  });
+
+  it("401 invalid_token on every route for a token without exp", async () => {
+    const token = await signToken(randomId("user"), { exp: undefined });
+    expect(JSON.parse(atob(token.split(".")[1]!.replaceAll("-", "+").replaceAll("_", "/")))).not.toHaveProperty("exp");
+    for (const [method, path] of ROUTES) {
+      const response = await call(method, path, { token, ...bodyFor(method) });
+      await expectProblem(response, 401);
+      expect(response.headers.get("WWW-Authenticate")).toBe('Bearer error="invalid_token"');
+    }
+  });
+
+  // Each a fresh subject: a UUID (36 characters) and a filler.
+  it.each([
+    ["255 characters", (uuid: string) => uuid + "u".repeat(219)],
+    ["255 astral characters", (uuid: string) => uuid + "😀".repeat(219)],
+    ["a UUID", (uuid: string) => uuid],
+    ["U+FFFD, valid text", (uuid: string) => `victim\ufffd${uuid}`],
+    ["spaces and punctuation", (uuid: string) => `auth0|user ${uuid}@example`],
+  ])("accepts a subject of %s on every route", async (_, subject) => {
+    const token = await signToken(subject(crypto.randomUUID()));
+    const id = randomId("c");
+    expect((await call("POST", "/api/clients", { token, body: { id, name: "A" } })).status).toBe(201);
+    expect((await call("GET", "/api/clients", { token })).status).toBe(200);
+    expect((await call("GET", `/api/clients/${id}`, { token })).status).toBe(200);
+    expect((await call("PATCH", `/api/clients/${id}`, { token, body: { name: "B" } })).status).toBe(200);
+    expect((await call("DELETE", `/api/clients/${id}`, { token })).status).toBe(204);
+  });
+
+  it("subjects that differ by a lone surrogate or U+FFFD are refused or are distinct tenants", async () => {
+    const victim = `victim-${crypto.randomUUID()}`;
+    const id = randomId("c");
+    const victimToken = await signToken(victim);
+    expect((await call("POST", "/api/clients", { token: victimToken, body: { id, name: "Victim's" } })).status).toBe(201);
+    for (const forged of [`${victim}\ud800`, `${victim}\udfff`]) {
+      const token = await signToken(forged);
+      await expectProblem(await call("GET", `/api/clients/${id}`, { token }), 401);
+      await expectProblem(await call("GET", "/api/clients", { token }), 401);
+    }
+    // U+FFFD is a character like any other: its own tenant, which sees none of the victim's clients.
+    const replacementToken = await signToken(`${victim}\ufffd`);
+    await expectProblem(await call("GET", `/api/clients/${id}`, { token: replacementToken }), 404);
+    expect(await (await call("GET", "/api/clients", { token: replacementToken })).json()).toEqual({ clients: [], nextCursor: null });
+    expect((await call("POST", "/api/clients", { token: replacementToken, body: { id, name: "Other's" } })).status).toBe(201);
+    expect(await (await call("GET", `/api/clients/${id}`, { token: victimToken })).json()).toMatchObject({ client: { name: "Victim's" } });
+  });
+
+  it("the challenge never echoes the request URL", async () => {
+    const query = "?cursor=secret-looking-value&limit=5";
+    const anonymous = await call("GET", `/api/clients${query}`);
+    await expectProblem(anonymous, 401);
+    expect(anonymous.headers.get("WWW-Authenticate")).toBe("Bearer");
+    const refused = [anonymous];
+    for (const authorization of ["Bearer not.a.jwt", `Basic ${btoa("user:pass")}`, `Bearer ${await signToken("u", { exp: 1 })}`]) {
+      const response = await call("GET", `/api/clients${query}`, { headers: { Authorization: authorization } });
+      await expectProblem(response, 401);
+      expect(response.headers.get("WWW-Authenticate")).toBe('Bearer error="invalid_token"');
+      refused.push(response);
+    }
+    for (const response of refused) {
+      for (const [, value] of response.headers) expect(value).not.toMatch(/api\.test|secret-looking-value/);
     }
   });
 
@@ -82,9 +175,15 @@ async function providerToken(claims: Record<string, unknown>, kid = keyId) {
   return sign({ exp: nowSeconds() + 600, ...claims }, { ...privateKey, kid, alg: "RS256" }, "RS256");
 }
 
-function callWithProvider(token: string, path = "/api/clients") {
-  const providerEnv = { ...env, JWKS_URL: jwksUrl, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE };
-  const request = new Request(`https://api.test${path}`, { headers: { Authorization: `Bearer ${token}` } });
+const providerEnv = { ...env, JWKS_URL: jwksUrl, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE };
+
+function callWithProvider(token: string, path = "/api/clients", method = "GET") {
+  const { body } = bodyFor(method);
+  const request = new Request(`https://api.test${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, ...(body && { "Content-Type": "application/json" }) },
+    body: body && JSON.stringify(body),
+  });
   return worker.fetch(request, providerEnv, createExecutionContext());
 }
 
@@ -113,5 +212,23 @@ describe("authentication with an identity provider (JWKS_URL)", () => {
   it("401 for an unknown key id and for a token without sub", async () => {
     await expectUnauthorized(await callWithProvider(await providerToken({ sub: "u", iss: ISSUER, aud: AUDIENCE }, "other-key")));
     await expectUnauthorized(await callWithProvider(await providerToken({ iss: ISSUER, aud: AUDIENCE })));
+  });
+
+  it("401 invalid_token for its token without exp, on every route", async () => {
+    const token = await providerToken({ sub: randomId("user"), iss: ISSUER, aud: AUDIENCE, exp: undefined });
+    for (const [method, path] of ROUTES) {
+      const response = await callWithProvider(token, path, method);
+      await expectProblem(response, 401);
+      expect(response.headers.get("WWW-Authenticate")).toBe('Bearer error="invalid_token"');
+    }
+  });
+
+  it.each(UNSTORABLE_SUBJECTS)("401 invalid_token for its token whose subject has %s, on every route", async (_, sub) => {
+    const token = await providerToken({ sub, iss: ISSUER, aud: AUDIENCE });
+    for (const [method, path] of ROUTES) {
+      const response = await callWithProvider(token, path, method);
+      await expectProblem(response, 401);
+      expect(response.headers.get("WWW-Authenticate")).toBe('Bearer error="invalid_token"');
+    }
   });
 });

@@ -138,6 +138,18 @@ describe("POST /api/clients", () => {
       expect(await listAll(user)).toEqual([]);
     });
 
+    // zod/mini has no messages of its own: this pins the English ones callers read.
+    it("says in words what is wrong with each field", async () => {
+      const user = await newUser();
+      const body = { name: 42, email: "not-an-email", phone: "1".repeat(41) };
+      const problem = await expectProblem(await user.call("POST", "/api/clients", { body }), 400);
+      expect(problem.errors).toEqual([
+        { pointer: "/name", detail: "Invalid input: expected string, received number" },
+        { pointer: "/email", detail: "Invalid email address" },
+        { pointer: "/phone", detail: "Too big: expected string to have <=40 characters" },
+      ]);
+    });
+
     it("accepts every field at its longest: 64-character id, 200-character name after trimming, 254-character email", async () => {
       const user = await newUser();
       const longest = {

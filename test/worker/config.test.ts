@@ -49,6 +49,9 @@ describe("an invalid setting", () => {
     ["NEON_FETCH_ENDPOINT", { NEON_FETCH_ENDPOINT: "http://10.0.0.1/sql" }],
     ["NEON_FETCH_ENDPOINT", { NEON_FETCH_ENDPOINT: "ftp://127.0.0.1/sql" }],
     ["NEON_FETCH_ENDPOINT", { NEON_FETCH_ENDPOINT: "not a url" }],
+    ["WRITE_LIMITER", { WRITE_LIMITER: undefined }],
+    ["READ_LIMITER", { READ_LIMITER: undefined }],
+    ["READ_LIMITER", { READ_LIMITER: "300" }],
   ])("%s: %j answers 500 misconfigured naming it, and logs one line naming it", async (name, settings) => {
     const lines = errorLines();
     const token = await signToken("someone");

@@ -46,10 +46,13 @@ const operations = Object.entries(document.paths).flatMap(([template, item]) => 
 
 const problem = (status: number) => inline({ $ref: `#/components/responses/Problem${status}` }) as ResponseObject;
 
-// Requests that match no operation: the worker answers 404, and under /api authentication runs first,
-// so a bad token (401) or an unreachable identity provider (503) comes before routing.
+// Requests that match no operation: the worker answers 404, and under /api authentication and the rate
+// limit run first, so a bad token (401), a used-up limit (429) or an unreachable identity provider (503)
+// comes before routing.
 const OUTSIDE_THE_DOCUMENT: Operation = { responses: { 404: problem(404) } };
-const OUTSIDE_UNDER_API: Operation = { responses: { 401: problem(401), 404: problem(404), 503: problem(503) } };
+const OUTSIDE_UNDER_API: Operation = {
+  responses: { 401: problem(401), 404: problem(404), 429: problem(429), 503: problem(503) },
+};
 
 const validators = new Map<unknown, Validator>();
 function validatorFor(schema: Json): Validator {

@@ -6,6 +6,7 @@ import { env, exports } from "cloudflare:workers";
 import fc from "fast-check";
 import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";
+import { cursorKey, sealCursor } from "../../src/http/cursor";
 import { updateClientBody } from "../../src/http/schemas";
 import { type ClientJson, createClient, listAll, newUser, signToken, type User } from "./helpers";
 
@@ -227,6 +228,54 @@ const pathId = fc.oneof(
 );
 
 const base64OfUtf8 = (text: string) => btoa(String.fromCharCode(...new TextEncoder().encode(text)));
+const base64urlOfUtf8 = (text: string) => base64OfUtf8(text).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+
+/** Dates as a cursor might carry them: any JavaScript date (years -271821 to 275760), dates PostgreSQL
+ *  or JavaScript refuse or roll over, and any text. */
+const anyCursorDate = fc.oneof(
+  fc.date({ noInvalidDate: true }).map((date) => date.toISOString()),
+  fc.date({ min: new Date("0001-01-01T00:00:00Z"), max: new Date("9999-12-31T23:59:59.999Z"), noInvalidDate: true }).map((date) => date.toISOString()),
+  fc.constantFrom(
+    "0000-01-01T00:00:00.000Z",
+    "10000-01-01T00:00:00.000Z",
+    "+275760-09-13T00:00:00.000Z",
+    "2026-02-30T00:00:00.000Z",
+    "2026-02-29T00:00:00.000Z",
+    "2026-04-31T23:59:59.999Z",
+    "2026-01-01T00:00:00Z",
+    "infinity",
+  ),
+  anyText,
+);
+
+/** A date exactly as the API writes one into a cursor: toISOString of a real date in years 1 to 9999. */
+function isCursorMoment(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(text) || text.startsWith("0000")) return false;
+  const date = new Date(text);
+  return !Number.isNaN(date.getTime()) && date.toISOString() === text;
+}
+
+const isControl = (char: string) => {
+  const code = char.codePointAt(0)!;
+  return code <= 0x1f || (code >= 0x7f && code <= 0x9f);
+};
+
+/** Whether a token subject is 1 to 255 characters of text without control characters
+ *  (encodeURIComponent refuses exactly the lone surrogates). */
+function isStorableSubject(subject: string): boolean {
+  const characters = Array.from(subject);
+  try {
+    encodeURIComponent(subject);
+  } catch {
+    return false;
+  }
+  return !characters.some(isControl) && characters.length >= 1 && characters.length <= 255;
+}
+
+/** What a problem may grow to whatever the input: 20 field errors, each key quoted in at most 100
+ *  characters of at most 4 UTF-8 bytes (and an ellipsis), three times over (pointer, its detail, detail). */
+const MAX_PROBLEM_BYTES = 20 * 3 * (101 * 4 + 40) + 1024;
+const MAX_QUOTED_CHARACTERS = 101;
 
 // ---- the status each failed request deserves --------------------------------------------------
 
@@ -420,6 +469,10 @@ describe("hostile input", () => {
       fc
         .constantFrom('["not a date","x"]', '["9999-12-31T23:59:59Z","x"]', '["2026-01-01T00:00:00Z","\'; drop table clients; --"]', "{}", "[]")
         .map(base64OfUtf8),
+      // Forged in the API's own shape, with or without something in the place of the MAC.
+      fc
+        .tuple(anyCursorDate, fc.oneof(validId, anyText), fc.option(fc.base64String({ minLength: 4, maxLength: 44 })))
+        .map(([date, id, mac]) => `${base64urlOfUtf8(JSON.stringify([date, id]))}${mac === null ? "" : `.${mac.replace(/=+$/, "")}`}`),
     );
     await fc.assert(
       fc.asyncProperty(fc.option(limit, { freq: 4 }), fc.option(cursor, { freq: 2 }), async (limitValue, cursorValue) => {
@@ -432,9 +485,106 @@ describe("hostile input", () => {
         } else {
           expect(status).toBe(400);
         }
+        // Only the cursor the API issued is accepted.
+        if (cursorValue !== null && cursorValue !== realCursor) expect(status).toBe(400);
       }),
       { numRuns: NUM_RUNS },
     );
+  });
+
+  it("GET /api/clients: a cursor sealed with the API's own key, holding any date, is accepted only with a date the API writes", async () => {
+    const user = await newUser();
+    const client = await createClient(user);
+    const key = await cursorKey(env.JWT_SECRET);
+    await fc.assert(
+      fc.asyncProperty(anyCursorDate, fc.oneof({ weight: 4, arbitrary: validId }, { weight: 1, arbitrary: anyText }), async (date, id) => {
+        const cursor = await sealCursor(key, user.id, [date, id]);
+        const { status, body } = await send("GET", `/api/clients?cursor=${cursor}`, { headers: bearer(user) });
+        expect(status).toBe(isCursorMoment(date) && CLIENT_ID.test(id) ? 200 : 400);
+        if (status === 200) {
+          // The rows after the cursor's (createdAt, id), newest first: the one client, or none.
+          const after = date > client.createdAt || (date === client.createdAt && id > client.id);
+          expect((body as { clients: ClientJson[] }).clients).toEqual(after ? [client] : []);
+        }
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  it("token subjects: storable text of 1 to 255 characters is a tenant of its own, anything else is 401", async () => {
+    const subject = fc.oneof(
+      anyText,
+      fc.string({ unit: "binary", minLength: 200, maxLength: 300 }),
+      fc.string({ unit: "grapheme", minLength: 240, maxLength: 260 }),
+      fc.constantFrom("victim\ud800", "victim\udfff", "victim\ufffd", "\ud83d\ude00", "\ude00\ud83d", "a\u0000", "\u007f", "\u0085", "\u2028"),
+      fc.constantFrom("u".repeat(255), "u".repeat(256), "😀".repeat(255), "😀".repeat(256)),
+    );
+    // What a new tenant gets from each route: it has no clients yet, and POST gives it one.
+    const endpoint = fc.constantFrom(
+      ["POST", "/api/clients", 201],
+      ["GET", "/api/clients", 200],
+      ["GET", "/api/clients/never-created", 404],
+      ["PATCH", "/api/clients/never-created", 404],
+      ["DELETE", "/api/clients/never-created", 404],
+    );
+    await fc.assert(
+      fc.asyncProperty(subject, endpoint, async (sub, [method, path, deserved]) => {
+        const hasBody = method === "POST" || method === "PATCH";
+        const { status, headers } = await send(method, path, {
+          headers: { Authorization: `Bearer ${await signToken(sub)}`, ...(hasBody ? { "Content-Type": "application/json" } : {}) },
+          ...(hasBody ? { body: JSON.stringify({ name: "A" }) } : {}),
+        });
+        if (isStorableSubject(sub)) {
+          expect(status).toBe(deserved);
+        } else {
+          expect(status).toBe(401);
+          expect(headers.get("WWW-Authenticate")).toBe('Bearer error="invalid_token"');
+        }
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  it("oversized error inputs: any number and length of unknown keys answers a bounded problem and changes nothing", async () => {
+    const user = await newUser();
+    const client = await createClient(user);
+    const key = fc.oneof(
+      { weight: 4, arbitrary: fc.string({ unit: "binary", minLength: 1, maxLength: 4 }) },
+      { weight: 1, arbitrary: fc.string({ unit: "binary", minLength: 90, maxLength: 400 }) },
+      { weight: 1, arbitrary: anyText },
+    );
+    const keys = fc.oneof(fc.uniqueArray(key, { minLength: 1, maxLength: 30 }), fc.uniqueArray(key, { minLength: 500, maxLength: 2500 }));
+    const place = fc.constantFrom("POST body", "PATCH body", "query string");
+    const ACCEPTED = ["id", "name", "email", "phone", "company", "limit", "cursor"];
+    await fc.assert(
+      fc.asyncProperty(keys, place, async (names, target) => {
+        // A query parameter needs a name; a body's key may be "".
+        const unknown = [...new Set(names.map(withoutLoneSurrogates))].filter(
+          (name) => !ACCEPTED.includes(name) && (name !== "" || target !== "query string"),
+        );
+        fc.pre(unknown.length > 0);
+        let answer: Answer;
+        if (target === "query string") {
+          const query = new URLSearchParams(unknown.map((name) => [name, "0"])).toString();
+          fc.pre(query.length <= 20 * 1024);
+          answer = await send("GET", `/api/clients?${query}`, { headers: bearer(user) });
+        } else {
+          const fields = Object.fromEntries(unknown.map((name) => [name, 0]));
+          const body = JSON.stringify(target === "POST body" ? { name: "A", ...fields } : fields);
+          fc.pre(new TextEncoder().encode(body).length <= BODY_LIMIT_BYTES);
+          const [method, path] = target === "POST body" ? ["POST", "/api/clients"] : ["PATCH", `/api/clients/${client.id}`];
+          answer = await send(method, path, { headers: { ...bearer(user), "Content-Type": "application/json" }, body });
+        }
+        expect(answer.status).toBe(400);
+        const problem = answer.body as { detail: string; errors: { pointer: string }[] };
+        expect(new TextEncoder().encode(JSON.stringify(problem)).length).toBeLessThanOrEqual(MAX_PROBLEM_BYTES);
+        expect(problem.errors).toHaveLength(Math.min(20, unknown.length));
+        for (const { pointer } of problem.errors) expect(Array.from(pointer).length).toBeLessThanOrEqual(MAX_QUOTED_CHARACTERS);
+        if (unknown.length > 20) expect(problem.detail).toMatch(new RegExp(` and ${unknown.length - 20} more\\.$`));
+      }),
+      { numRuns: NUM_RUNS },
+    );
+    await expectStoredExactly(user, new Map([[client.id, client]]));
   });
 
   it("every endpoint: hostile Authorization headers are 401 and write nothing", async () => {

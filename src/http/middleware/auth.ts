@@ -4,12 +4,17 @@ import { jwk } from "hono/jwk";
 import { decode, jwt } from "hono/jwt";
 import type { Config } from "../../config";
 import type { AppEnv } from "../app-env";
-import { unauthorized, unavailable } from "../problem";
+import { ApiError, unauthorized, unavailable } from "../problem";
 
 const IDENTITY_PROVIDER_ALGORITHMS: Parameters<typeof jwk>[0]["alg"] = ["RS256", "PS256", "ES256", "EdDSA"];
 const JWKS_TIMEOUT_MS = 5000;
 const JWKS_CACHE_SECONDS = 600;
-const MAX_SUBJECT_LENGTH = 255;
+
+// The subject becomes the owner of every row the caller writes: it must be text PostgreSQL stores as
+// sent. A NUL has no place in a text column and a lone surrogate no UTF-8 form (it would be stored as
+// U+FFFD, merging distinct subjects into one tenant); control characters have no business in an id.
+// 1 to 255 code points.
+const STORABLE_SUBJECT = /^[^\p{Cc}\p{Cs}]{1,255}$/u;
 
 function tokenAlgorithm(authorization: string | undefined): string | undefined {
   const token = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
@@ -31,19 +36,33 @@ function verifier({ secret, provider }: Config["auth"], authorization: string | 
   );
 }
 
+// Hono's challenge names the request URL as its realm, query string included: answer RFC 6750's bare
+// challenge instead, with an error code only when a credential was sent.
+const missingToken = (cause: unknown) =>
+  new ApiError("unauthorized", "Send a bearer token in the Authorization header.", {
+    headers: { "WWW-Authenticate": "Bearer" },
+    cause,
+  });
+
 /** Authenticates the bearer token and sets `userId` from its `sub`. */
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
-  const verify = verifier(c.var.config.auth, c.req.header("Authorization"));
+  const authorization = c.req.header("Authorization");
+  const verify = verifier(c.var.config.auth, authorization);
   try {
     await verify(c, async () => {});
   } catch (error) {
-    // jwk rethrows a failed key download as a plain Error: the provider is down, not the token bad.
+    if (error instanceof HTTPException && error.status === 401) {
+      throw authorization === undefined ? missingToken(error) : unauthorized("The bearer token is invalid or expired.", error);
+    }
     if (error instanceof HTTPException) throw error;
+    // jwk rethrows a failed key download as a plain Error: the provider is down, not the token bad.
     throw unavailable("The identity provider's keys could not be fetched.", error);
   }
-  const { sub } = c.get("jwtPayload") as { sub?: unknown };
-  if (typeof sub !== "string" || sub.length === 0 || sub.length > MAX_SUBJECT_LENGTH) {
-    throw unauthorized("The token has no valid subject (sub).");
+  const { sub, exp } = c.get("jwtPayload") as { sub?: unknown; exp?: unknown };
+  // Hono checks `exp` only when present: a token without one would never expire.
+  if (typeof exp !== "number") throw unauthorized("The token has no expiry (exp).");
+  if (typeof sub !== "string" || !STORABLE_SUBJECT.test(sub)) {
+    throw unauthorized("The token's subject (sub) must be 1 to 255 characters of text without control characters.");
   }
   c.set("userId", sub);
   await next();

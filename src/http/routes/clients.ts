@@ -4,12 +4,12 @@ import { createClient, deleteClient, findClient, listClients, updateClient } fro
 import type { ClientRow } from "../../db/schema";
 import { log } from "../../log";
 import type { AppEnv } from "../app-env";
-import { encodeCursor } from "../cursor";
+import { cursorKey, decodeCursor, encodeCursor } from "../cursor";
 import { jsonBody } from "../middleware/json-body";
 import type { ClientJson } from "../response-schemas";
 import { ApiError } from "../problem";
 import { clientParams, createClientBody, listClientsQuery, updateClientBody } from "../schemas";
-import { rejectInvalid } from "../validation";
+import { invalidFields, rejectInvalid } from "../validation";
 
 const toClientJson = (row: ClientRow): ClientJson => ({
   id: row.id,
@@ -37,11 +37,17 @@ export const clientsRoutes = new Hono<AppEnv>()
   })
   .get("/", zValidator("query", listClientsQuery, rejectInvalid), async (c) => {
     const { limit, cursor } = c.req.valid("query");
+    const { userId } = c.var;
+    const key = await cursorKey(c.var.config.auth.secret);
+    const after = cursor === undefined ? undefined : await decodeCursor(key, userId, cursor);
+    if (cursor !== undefined && !after) {
+      throw invalidFields("query", [{ pointer: "/cursor", detail: "is not a cursor this API issued to you" }]);
+    }
     // One row more than asked tells whether another page follows.
-    const rows = await listClients(c.var.db, c.var.userId, { limit: limit + 1, cursor });
+    const rows = await listClients(c.var.db, userId, { limit: limit + 1, cursor: after });
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    const nextCursor = rows.length > limit && last ? encodeCursor(last) : null;
+    const nextCursor = rows.length > limit && last ? await encodeCursor(key, userId, last) : null;
     return c.json({ clients: page.map(toClientJson), nextCursor }, 200);
   })
   .get("/:id", zValidator("param", clientParams, rejectInvalid), async (c) => {

@@ -1,0 +1,71 @@
+// Child commands that start processes of their own (wrangler starts workerd, drizzle-kit a server) run in a
+// process group of their own: stopping the group stops all of them, and a Ctrl-C in the terminal reaches
+// only the parent, which then stops the group in its own order. A guard process stops the group too if the
+// parent ends without doing so (killed with SIGKILL, say), so nothing is ever left behind holding a port.
+import { type ChildProcess, spawn, type SpawnOptions } from "node:child_process";
+import type { Socket } from "node:net";
+
+const GRACE_MS = 3000;
+// Reads its stdin (a pipe from this process) until the operating system closes it, then stops the group $1:
+// SIGTERM, and SIGKILL to what is left after the grace period. A shell, not another Node process: it is idle
+// for as long as the group runs.
+const GUARD_SCRIPT = `cat >/dev/null
+kill -TERM -$1 2>/dev/null || exit 0
+for _ in $(seq ${GRACE_MS / 100}); do kill -0 -$1 2>/dev/null || exit 0; sleep 0.1; done
+kill -KILL -$1 2>/dev/null`;
+
+export interface ProcessGroup {
+  child: ChildProcess;
+  /** SIGTERM to every process of the group, SIGKILL to what is left after a grace period; resolves once none is left. */
+  stop(): Promise<void>;
+}
+
+export function spawnGroup(command: string, args: string[], options: SpawnOptions): ProcessGroup {
+  const child = spawn(command, args, { ...options, detached: true });
+  const pgid = child.pid;
+  if (pgid === undefined) throw new Error(`could not start ${command}`);
+  // The guard waits on a pipe that only the operating system closes: when this process ends, however it ends.
+  const guard = spawn("sh", ["-c", GUARD_SCRIPT, "group-guard", String(pgid)], {
+    detached: true,
+    stdio: ["pipe", "ignore", "ignore"],
+  });
+  guard.unref();
+  (guard.stdin as Socket).unref();
+  // Last resort for a synchronous exit (process.exit after an error): the guard would follow within milliseconds,
+  // but a SIGKILL now frees the port before this process is even gone.
+  const killNow = () => signalGroup(pgid, "SIGKILL");
+  process.once("exit", killNow);
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      signalGroup(pgid, "SIGTERM");
+      const deadline = Date.now() + GRACE_MS;
+      while (groupAlive(pgid) && Date.now() < deadline) await sleep(50);
+      if (groupAlive(pgid)) signalGroup(pgid, "SIGKILL");
+      // Bounded: a killed process whose parent died stays a zombie (still in the group) until init reaps it.
+      for (const killDeadline = Date.now() + GRACE_MS; groupAlive(pgid) && Date.now() < killDeadline; ) await sleep(50);
+      process.off("exit", killNow);
+      guard.stdin?.end();
+    })());
+  return { child, stop };
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
+  }
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,250 @@
+// `npm run dev` as a new user meets it, in a fresh copy of the project (its own .dev.vars, .data/ and
+// .wrangler/): each start-up check gives one line and exit code 1 before anything starts, and however the
+// runner ends, nothing it started is left running or holding the port.
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const repo = fileURLToPath(new URL("../..", import.meta.url));
+const START_TIMEOUT_MS = 120_000;
+let checkout: string;
+
+beforeAll(() => {
+  checkout = mkdtempSync(join(tmpdir(), "dev-runner-"));
+  cpSync(join(repo, "local"), join(checkout, "local"), { recursive: true });
+  for (const file of ["wrangler.toml", "package.json", ".dev.vars.example"]) copyFileSync(join(repo, file), join(checkout, file));
+  for (const dir of ["node_modules", "src", "migrations"]) symlinkSync(join(repo, dir), join(checkout, dir));
+});
+afterAll(() => rmSync(checkout, { recursive: true, force: true }));
+
+interface Run {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function startDev(env: Record<string, string> = {}, args: string[] = []): Run {
+  const child = spawn(process.execPath, ["--import", "tsx", "local/dev.ts", ...args], {
+    cwd: checkout,
+    env: { ...process.env, PATH: `${repo}node_modules/.bin:${process.env.PATH}`, DATABASE_URL: "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (chunk) => (output += chunk));
+  child.stderr!.on("data", (chunk) => (output += chunk));
+  const exited = once(child, "exit").then(([code]) => code as number | null);
+  return { child, output: () => output, exited };
+}
+
+/** Runs the dev runner to its end: for the checks that stop it before anything starts. */
+async function runDev(env: Record<string, string> = {}, args: string[] = []) {
+  const run = startDev(env, args);
+  const code = await run.exited;
+  return { code, output: run.output() };
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  const server = createServer();
+  return new Promise((resolve) => {
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+/** Every live process descending from `pid`, by the parent links in /proc. */
+function descendants(pid: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // "pid (comm) state ppid ...": comm may hold spaces, so read after its closing parenthesis.
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (state !== "Z") parents.set(Number(entry), Number(ppid));
+    } catch {
+      // the process ended while being listed
+    }
+  }
+  const found: number[] = [];
+  for (let frontier = [pid]; frontier.length > 0; ) {
+    frontier = [...parents].filter(([, parent]) => frontier.includes(parent)).map(([child]) => child);
+    found.push(...frontier);
+  }
+  return found;
+}
+
+function alive(pids: number[]): number[] {
+  return pids.filter((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+    } catch {
+      return false;
+    }
+  });
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+    if (condition()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return condition();
+}
+
+async function startUntilReady(port: number): Promise<{ run: Run; started: number[] }> {
+  const run = startDev({ PORT: String(port) });
+  const ready = `clients-api ready on http://127.0.0.1:${port}`;
+  const outcome = await Promise.race([
+    waitFor(() => run.output().includes(ready), START_TIMEOUT_MS - 10_000),
+    run.exited.then(() => false),
+  ]);
+  expect(outcome, run.output()).toBe(true);
+  const started = descendants(run.child.pid!);
+  // wrangler's node, workerd, and the guard at least
+  expect(started.length).toBeGreaterThanOrEqual(3);
+  return { run, started };
+}
+
+/** Everything the runner started ends within a few seconds of it, and the port is free again. */
+async function expectAllGone(started: number[], port: number, lock: "released" | "stale") {
+  expect(await waitFor(() => alive(started).length === 0, 8000), `left running: ${alive(started).join(", ")}`).toBe(true);
+  expect(await portIsFree(port)).toBe(true);
+  const lockFile = join(checkout, ".data/pglite.lock");
+  // A runner killed outright cannot remove its lock: the next one finds it stale.
+  if (lock === "released") expect(existsSync(lockFile)).toBe(false);
+  else expect(alive([Number(readFileSync(lockFile, "utf8"))])).toEqual([]);
+}
+
+describe("dev runner start-up checks: one line, exit code 1, nothing started", { timeout: 60_000 }, () => {
+  const expectOneLine = ({ code, output }: { code: number | null; output: string }, message: RegExp) => {
+    expect(code).toBe(1);
+    expect(output.trim()).toMatch(message);
+    expect(output.trim().split("\n")).toHaveLength(1);
+    expect(existsSync(join(checkout, ".data/pglite.lock"))).toBe(false);
+  };
+
+  it("names the port when it is taken, and how to choose another", async () => {
+    const server: Server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      expectOneLine(
+        await runDev({ PORT: String(port) }),
+        new RegExp(`^dev: port ${port} on 127\\.0\\.0\\.1 is already in use .*PORT=\\d+ npm run dev, or npm run dev -- --port \\d+$`),
+      );
+      expectOneLine(await runDev({}, ["--port", String(port)]), new RegExp(`^dev: port ${port} .* already in use`));
+    } finally {
+      server.close();
+    }
+  });
+
+  it("rejects a port that is not one", async () => {
+    expectOneLine(await runDev({}, ["--port", "http"]), /^dev: --port must be a port number from 1 to 65535, not "http"$/);
+    expectOneLine(await runDev({ PORT: "70000" }), /^dev: PORT must be a port number from 1 to 65535, not "70000"$/);
+  });
+
+  it("refuses a data folder that another live process holds", async () => {
+    mkdirSync(join(checkout, ".data"), { recursive: true });
+    writeFileSync(join(checkout, ".data/pglite.lock"), String(process.pid));
+    try {
+      const { code, output } = await runDev({ PORT: String(await freePort()) });
+      expect(code).toBe(1);
+      expect(output.trim()).toMatch(
+        new RegExp(`^dev: .data/pglite is in use by another local process \\(pid ${process.pid}\\): stop it first`),
+      );
+    } finally {
+      rmSync(join(checkout, ".data/pglite.lock"));
+    }
+  });
+
+  it("says what is wrong with DATABASE_URL without echoing it", async () => {
+    const notAUrl = await runDev({ DATABASE_URL: "secret-looking-value" });
+    expectOneLine(notAUrl, /^dev: DATABASE_URL is not a URL \(expected postgres:\/\/user:password@host:5432\/database\)$/);
+    expect(notAUrl.output).not.toContain("secret-looking-value");
+    expectOneLine(await runDev({ DATABASE_URL: "mysql://u:p@localhost/db" }), /^dev: DATABASE_URL is a mysql:\/\/ URL, not a PostgreSQL one/);
+  });
+
+  it("tells an unreachable server from a missing database, and suggests createdb", async () => {
+    const closedPort = await freePort();
+    expectOneLine(
+      await runDev({ DATABASE_URL: `postgres://postgres@127.0.0.1:${closedPort}/test` }),
+      new RegExp(`^dev: cannot reach PostgreSQL at 127\\.0\\.0\\.1:${closedPort} \\(DATABASE_URL\\): ECONNREFUSED`),
+    );
+    // The machine's PostgreSQL (or the one the suite runs on), asked for a database that is not there.
+    const server = new URL(process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test");
+    server.pathname = `/missing_${process.pid}_${Date.now()}`;
+    const database = server.pathname.slice(1);
+    expectOneLine(
+      await runDev({ DATABASE_URL: server.toString() }),
+      new RegExp(`^dev: database "${database}" does not exist on PostgreSQL at .*: create it with createdb -h \\S+ -p \\d+ -U \\S+ ${database}$`),
+    );
+  });
+
+  it("checks .dev.vars: an empty JWT_SECRET, a DATABASE_URL that is not PostgreSQL's", async () => {
+    const devVars = join(checkout, ".dev.vars");
+    try {
+      writeFileSync(devVars, "JWT_SECRET=\nDATABASE_URL=postgresql://dev:dev@localhost/clients\n");
+      expectOneLine(await runDev(), /^dev: JWT_SECRET is empty in \.dev\.vars: set it to a long random string/);
+      writeFileSync(devVars, "JWT_SECRET=s3cret\nDATABASE_URL=http://localhost/clients\n");
+      expectOneLine(await runDev(), /^dev: DATABASE_URL in \.dev\.vars is a http:\/\/ URL, not a PostgreSQL one/);
+    } finally {
+      rmSync(devVars); // the next start creates it again from .dev.vars.example
+    }
+  });
+});
+
+describe("dev runner leaves nothing behind", { timeout: START_TIMEOUT_MS }, () => {
+  it("takes over a stale lock, is the only ready instance, and stops everything on SIGTERM", async () => {
+    const gone = spawn(process.execPath, ["-e", ""]);
+    await once(gone, "exit");
+    mkdirSync(join(checkout, ".data"), { recursive: true });
+    writeFileSync(join(checkout, ".data/pglite.lock"), String(gone.pid));
+
+    const port = await freePort();
+    const { run, started } = await startUntilReady(port);
+    // A second instance on the same port, or on another one with the same data folder, does not start.
+    const samePort = await runDev({ PORT: String(port) });
+    expect(samePort.code).toBe(1);
+    expect(samePort.output).toMatch(new RegExp(`^dev: port ${port} on 127\\.0\\.0\\.1 is already in use`));
+    const otherPort = await runDev({ PORT: String(await freePort()) });
+    expect(otherPort.code).toBe(1);
+    expect(otherPort.output).toMatch(new RegExp(`^dev: .data/pglite is in use by another local process \\(pid ${run.child.pid}\\)`));
+
+    run.child.kill("SIGTERM");
+    expect(await run.exited).toBe(0);
+    await expectAllGone(started, port, "released");
+  });
+
+  it("stops everything, with a non-zero exit, when wrangler dies", async () => {
+    const port = await freePort();
+    const { run, started } = await startUntilReady(port);
+    const wrangler = started.find((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("wrangler-dist/cli.js"));
+    expect(wrangler).toBeDefined();
+    process.kill(wrangler!, "SIGKILL");
+    expect(await run.exited).not.toBe(0);
+    expect(run.output()).toContain("dev: wrangler exited");
+    await expectAllGone(started, port, "released");
+  });
+
+  it("stops everything even when the runner itself is killed outright", async () => {
+    const port = await freePort();
+    const { run, started } = await startUntilReady(port);
+    run.child.kill("SIGKILL");
+    await run.exited;
+    await expectAllGone(started, port, "stale");
+  });
+});
