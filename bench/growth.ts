@@ -2,7 +2,6 @@
 // p50 of our worker's create, read, first list page and a deep list page (reached through a cursor) for
 // one heavy user who holds a tenth of all rows. Rows are generated on the server, not sent one by one.
 import pg from "pg";
-import { encodeCursor } from "../src/http/cursor";
 import { countStatuses, inPool, latency, statusMismatches, timed, type Sample, type Status } from "./load";
 import type { WorkerTarget } from "./worker-target";
 
@@ -50,15 +49,24 @@ async function fillTo(client: pg.Client, heavyUser: string, epoch: Date, from: n
   await client.query("ANALYZE clients");
 }
 
-/** The cursor of the row after which exactly one full page of the heavy user's list remains. */
-async function deepCursor(client: pg.Client, heavyUser: string, heavyRows: number): Promise<string> {
-  const { rows } = await client.query<{ created_at: Date; id: string }>(
-    "SELECT created_at, id FROM clients WHERE user_id = $1 ORDER BY created_at DESC, id DESC OFFSET $2 LIMIT 1",
-    [heavyUser, heavyRows - PAGE - 1],
-  );
-  const [row] = rows;
-  if (!row) throw new Error(`the heavy user has fewer than ${PAGE + 1} rows`);
-  return encodeCursor({ createdAt: row.created_at, id: row.id });
+const WALK_PAGE = 100; // the API's largest page
+
+/**
+ * The cursor after which exactly one full page of the heavy user's list remains, reached as a client
+ * would: page after page through the API, each page's nextCursor opening the next.
+ */
+async function deepCursor(client: pg.Client, target: WorkerTarget, heavyUser: string): Promise<string> {
+  const { rows } = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM clients WHERE user_id = $1", [heavyUser]);
+  let toSkip = rows[0]!.n - PAGE;
+  let cursor: string | undefined;
+  while (toSkip > 0) {
+    const page = await target.list(Math.min(WALK_PAGE, toSkip), cursor);
+    if (page.status !== 200 || !page.nextCursor) throw new Error(`walking the heavy user's list answered ${page.status}`);
+    cursor = page.nextCursor;
+    toSkip -= page.clients.length;
+  }
+  if (!cursor) throw new Error(`the heavy user has fewer than ${PAGE + 1} rows`);
+  return cursor;
 }
 
 type Probe = { operation: GrowthOperation; call: (i: number) => Promise<Status>; expected: Status };
@@ -96,7 +104,7 @@ export async function growth(database: string, target: WorkerTarget, heavyUser: 
       const fillMs = performance.now() - started;
       filled = rows;
       const heavyUserRows = Math.ceil(rows / HEAVY_SHARE);
-      const cursor = await deepCursor(client, heavyUser, heavyUserRows);
+      const cursor = await deepCursor(client, target, heavyUser);
       const readable = (i: number) => `growth-${((i * 7919) % heavyUserRows) * HEAVY_SHARE}`;
       const probes: Probe[] = [
         { operation: "create", expected: 201, call: async (i) => (await target.create({ id: `${idPrefix}${rows}-${i}`, name: `New ${i}` })).status },
