@@ -96,7 +96,11 @@ export function topFunctions(profile: CpuProfile, count: number, locate?: Locate
   profile.samples.forEach((nodeId, i) => {
     const frame = nodes.get(nodeId)?.callFrame;
     if (!frame || !children.has(nodeId) || frame.functionName === "(idle)") return;
-    const where = frame.url ? ` ${locate?.(frame) ?? `${frame.url.split("/").pop()}:${frame.lineNumber + 1}:${frame.columnNumber + 1}`}` : "";
+    // Native functions (runtime APIs, bindings) carry their caller's script with no position (-1).
+    const where =
+      frame.url && frame.lineNumber >= 0
+        ? ` ${locate?.(frame) ?? `${frame.url.split("/").pop()}:${frame.lineNumber + 1}:${frame.columnNumber + 1}`}`
+        : "";
     const name = `${frame.functionName || "(anonymous)"}${where}`;
     selfMs.set(name, (selfMs.get(name) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
   });
