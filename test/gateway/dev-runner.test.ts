@@ -18,7 +18,7 @@ beforeAll(() => {
   checkout = mkdtempSync(join(tmpdir(), "dev-runner-"));
   cpSync(join(repo, "local"), join(checkout, "local"), { recursive: true });
   for (const file of ["wrangler.toml", "package.json", ".dev.vars.example"]) copyFileSync(join(repo, file), join(checkout, file));
-  for (const dir of ["node_modules", "src", "migrations"]) symlinkSync(join(repo, dir), join(checkout, dir));
+  for (const dir of ["node_modules", "src", "migrations", "scripts", "public"]) symlinkSync(join(repo, dir), join(checkout, dir));
 });
 afterAll(() => rmSync(checkout, { recursive: true, force: true }));
 
