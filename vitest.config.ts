@@ -1,9 +1,10 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-// The plugin reads wrangler.toml through wrangler, which announces "Using secrets defined in .dev.vars" for
-// every test file once `npm run dev` has made that file; the tests set their own bindings. Warnings still show.
-process.env.WRANGLER_LOG ??= "warn";
+// The plugin reads wrangler.toml through wrangler, which would speak up for every test file about the
+// worker's secrets ("Using secrets defined in .dev.vars", "Missing required secrets"): the tests bind their
+// own (below), so only wrangler's errors are worth showing here.
+process.env.WRANGLER_LOG ??= "error";
 
 // Four projects: the gateway's tests and the OpenAPI document's run in Node; the API's tests run inside
 // workerd, each Workers project talking to a gateway that its globalSetup starts and `provide`s.

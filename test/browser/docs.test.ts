@@ -3,10 +3,10 @@
 // A screenshot goes to test-artifacts/ (git-ignored). Runs with `npm run test:browser`.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../setup/free-port";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const artifacts = `${root}test-artifacts`;
@@ -23,14 +23,6 @@ const documentedOperations = Object.entries(document.paths).flatMap(([path, item
     .filter((key) => key !== "parameters")
     .map((method) => `${method.toUpperCase()} ${path}`),
 );
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 let dev: ChildProcess;
 let browser: Browser;

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../setup/free-port";
 
 const repo = fileURLToPath(new URL("../..", import.meta.url));
 const START_TIMEOUT_MS = 120_000;
@@ -18,7 +19,7 @@ beforeAll(() => {
   checkout = mkdtempSync(join(tmpdir(), "dev-runner-"));
   cpSync(join(repo, "local"), join(checkout, "local"), { recursive: true });
   for (const file of ["wrangler.toml", "package.json", ".dev.vars.example"]) copyFileSync(join(repo, file), join(checkout, file));
-  for (const dir of ["node_modules", "src", "migrations"]) symlinkSync(join(repo, dir), join(checkout, dir));
+  for (const dir of ["node_modules", "src", "migrations", "scripts", "public"]) symlinkSync(join(repo, dir), join(checkout, dir));
 });
 afterAll(() => rmSync(checkout, { recursive: true, force: true }));
 
@@ -46,14 +47,6 @@ async function runDev(env: Record<string, string> = {}, args: string[] = []) {
   const run = startDev(env, args);
   const code = await run.exited;
   return { code, output: run.output() };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function portIsFree(port: number): Promise<boolean> {
