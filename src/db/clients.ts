@@ -1,4 +1,5 @@
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
+import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { Database } from "./connection";
 import { DatabaseUnavailableError, UniqueViolationError, violatedUniqueConstraint } from "./errors";
 import { roundTrip } from "./round-trip";
@@ -9,6 +10,10 @@ export type ListCursor = { createdAt: Date; id: string };
 
 // Every function here is one or two round trips under the retry policy of `roundTrip`, and throws
 // DatabaseUnavailableError, UniqueViolationError, or what nobody could classify.
+
+// The list index is built DESC NULLS LAST (drizzle-kit's `.desc()`), and a plain DESC means NULLS FIRST:
+// PostgreSQL would then read all of a user's rows and sort them, though neither column can be null.
+const newestFirst = (column: AnyPgColumn) => sql`${column} desc nulls last`;
 
 const byOwnerAndId = (userId: string, id: string) => and(eq(clients.userId, userId), eq(clients.id, id));
 
@@ -59,7 +64,7 @@ export async function listClients(
       .select()
       .from(clients)
       .where(and(eq(clients.userId, userId), afterCursor))
-      .orderBy(desc(clients.createdAt), desc(clients.id))
+      .orderBy(newestFirst(clients.createdAt), newestFirst(clients.id))
       .limit(limit),
   );
 }
