@@ -13,18 +13,13 @@ function fromHttpException(error: HTTPException): ApiError {
   return new ApiError(type, error.message || problemTitle(type), { cause: error });
 }
 
-// A unique field's value is taken by another row of the same user.
-const TAKEN: Record<string, string> = {
-  email: "The email is already used by another of your clients.",
-};
+const TAKEN = "is already used by another of your clients";
 
+// The data layer reports `id` only when the row it collided with vanished twice before it could be read.
 function fromUniqueViolation(error: UniqueViolationError): ApiError {
-  const detail = TAKEN[error.field];
-  if (detail === undefined) return new ApiError("conflict", "The client changed meanwhile. Retry the request.", { cause: error });
-  return new ApiError("conflict", detail, {
-    errors: [{ pointer: `/${error.field}`, detail: "is already used by another of your clients" }],
-    cause: error,
-  });
+  const { field } = error;
+  if (field === "id") return new ApiError("conflict", "The client changed meanwhile. Retry the request.", { cause: error });
+  return new ApiError("conflict", `The ${field} ${TAKEN}.`, { errors: [{ pointer: `/${field}`, detail: TAKEN }], cause: error });
 }
 
 export function toApiError(error: unknown): ApiError {

@@ -3,17 +3,18 @@
 // import only the types, so none of this reaches the worker bundle.
 import * as z from "zod/mini";
 import { PROBLEMS, type ProblemType } from "./problem";
-import { clientId } from "./schemas";
+import { clientId, MAX_LENGTH } from "./schemas";
+import { MAX_LISTED_ERRORS } from "./validation";
 
 export const timestamp = z.iso.datetime().check(z.describe("ISO 8601 timestamp in UTC, with milliseconds"));
 
 export const clientJson = z
   .strictObject({
     id: clientId.check(z.describe("The client's id: the chat id given on create, or one the server made up")),
-    name: z.string().check(z.minLength(1), z.maxLength(200), z.describe("Trimmed of surrounding white space")),
-    email: z.nullable(z.email().check(z.maxLength(254))),
-    phone: z.nullable(z.string().check(z.maxLength(40))),
-    company: z.nullable(z.string().check(z.maxLength(200))),
+    name: z.string().check(z.minLength(1), z.maxLength(MAX_LENGTH.name), z.describe("Trimmed of surrounding white space")),
+    email: z.nullable(z.email().check(z.maxLength(MAX_LENGTH.email))),
+    phone: z.nullable(z.string().check(z.maxLength(MAX_LENGTH.phone))),
+    company: z.nullable(z.string().check(z.maxLength(MAX_LENGTH.company))),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
@@ -68,7 +69,7 @@ export function problemJson(status: ProblemStatus) {
     detail: z.string().check(z.describe("What went wrong, for a human")),
     requestId: z.string().check(z.describe("The same value as the X-Request-Id header")),
     errors: z
-      .optional(z.array(fieldError).check(z.maxLength(20)))
+      .optional(z.array(fieldError).check(z.maxLength(MAX_LISTED_ERRORS)))
       .check(z.describe("The fields at fault (400 and 409): the first 20, `detail` counts the rest")),
   });
 }

@@ -14,11 +14,14 @@ export const clientId = z
 const storable = (text: z.ZodMiniString<string>) =>
   text.check(z.refine((value) => !value.includes("\0") && !/\p{Cs}/u.test(value), "must not contain NUL or unpaired surrogates"));
 
+/** The longest value of each client field, in characters; requests and responses share them. */
+export const MAX_LENGTH = { name: 200, email: 254, phone: 40, company: 200 } as const;
+
 const clientFields = {
-  name: storable(z.string().check(z.trim(), z.minLength(1, "must not be blank"), z.maxLength(200))),
-  email: z.nullish(z.email().check(z.maxLength(254))),
-  phone: z.nullish(storable(z.string().check(z.maxLength(40)))),
-  company: z.nullish(storable(z.string().check(z.maxLength(200)))),
+  name: storable(z.string().check(z.trim(), z.minLength(1, "must not be blank"), z.maxLength(MAX_LENGTH.name))),
+  email: z.nullish(z.email().check(z.maxLength(MAX_LENGTH.email))),
+  phone: z.nullish(storable(z.string().check(z.maxLength(MAX_LENGTH.phone)))),
+  company: z.nullish(storable(z.string().check(z.maxLength(MAX_LENGTH.company)))),
 };
 
 export const createClientBody = z.strictObject({ id: z.optional(clientId), ...clientFields });

@@ -3,7 +3,7 @@ import { ApiError, type FieldError } from "./problem";
 
 // A problem stays small whatever the request: it lists the first few field errors, counts the rest,
 // and quotes no more than the start of a caller's key.
-const MAX_LISTED_ERRORS = 20;
+export const MAX_LISTED_ERRORS = 20;
 const MAX_QUOTED_CHARACTERS = 100;
 
 /**
