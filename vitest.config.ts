@@ -6,7 +6,7 @@ import { defineConfig } from "vitest/config";
 // own (below), so only wrangler's errors are worth showing here.
 process.env.WRANGLER_LOG ??= "error";
 
-// Four projects: the gateway's tests and the OpenAPI document's run in Node; the API's tests run inside
+// Five projects: the gateway's, the dev tooling's and the OpenAPI document's tests run in Node; the API's tests run inside
 // workerd, each Workers project talking to a gateway that its globalSetup starts and `provide`s.
 const workersProject = (
   name: string,
@@ -44,7 +44,7 @@ const workersProject = (
     name,
     include: [`test/${name}/**/*.test.ts`],
     globalSetup: [globalSetup],
-    setupFiles: ["test/worker/check-responses.setup.ts"],
+    setupFiles: ["test/support/check-responses.setup.ts"],
     fileParallelism,
   },
 });
@@ -58,20 +58,16 @@ export default defineConfig({
     // default), which would list them all. Also root-only.
     slowTestThreshold: 5000,
     projects: [
-      {
-        test: {
-          name: "gateway",
-          environment: "node",
-          include: ["test/gateway/**/*.test.ts"],
-        },
-      },
+      { test: { name: "gateway", environment: "node", include: ["test/gateway/**/*.test.ts"] } },
+      // The dev tooling's CLIs, run as a developer runs them.
+      { test: { name: "tooling", environment: "node", include: ["test/tooling/**/*.test.ts"] } },
       // The OpenAPI document itself: generated from the schemas, valid OpenAPI 3.1.
       { test: { name: "contract", environment: "node", include: ["test/contract/**/*.test.ts"] } },
-      workersProject("worker", "test/setup/worker.ts"),
+      workersProject("worker", "test/support/node/worker-gateway.setup.ts"),
       // The faults files share one gateway that they stop and start: one file at a time. A short
       // database timeout keeps the hung-database tests quick. They drop the worker's database connections on
       // purpose: workerd would report each one ("Network connection lost", with a native stack trace).
-      workersProject("faults", "test/setup/faults.ts", {
+      workersProject("faults", "test/support/node/faults-gateway.setup.ts", {
         bindings: { DB_TIMEOUT_MS: "1500" },
         fileParallelism: false,
         verbose: false,

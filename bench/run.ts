@@ -13,7 +13,7 @@ import { randomBytes } from "node:crypto";
 import { availableParallelism, cpus, release, totalmem, type } from "node:os";
 import { parseArgs } from "node:util";
 import { sign } from "hono/jwt";
-import type { GatewayStats } from "../local/gateway";
+import type { GatewayStats } from "../local/gateway/gateway";
 import { createBenchDatabase } from "./database";
 import { connectDriver } from "./driver-targets";
 import { growth, growthSizesFor } from "./growth";

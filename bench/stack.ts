@@ -3,7 +3,7 @@
 // ours, and the floor worker (bench/floor) that runs the same statements with nothing else.
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { unstable_dev } from "wrangler";
-import { type NeonGateway, startNeonGateway } from "../local/gateway";
+import { type NeonGateway, startNeonGateway } from "../local/gateway/gateway";
 import { listeningPorts, type RuntimeProcesses, runtimeProcesses, workerdProcesses } from "./runtime";
 
 export type LocalWorker = {

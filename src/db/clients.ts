@@ -3,7 +3,7 @@ import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { Database } from "./connection";
 import { DatabaseUnavailableError, UniqueViolationError, violatedUniqueConstraint } from "./errors";
 import { roundTrip } from "./round-trip";
-import { CLIENTS_EMAIL_INDEX, CLIENTS_PRIMARY_KEY, clients, type ClientRow, type NewClientRow } from "./schema";
+import { CLIENTS_EMAIL_INDEX, CLIENTS_PRIMARY_KEY, clients, nextClientVersion, type ClientRow, type NewClientRow } from "./schema";
 
 type ClientFields = Pick<NewClientRow, "name" | "email" | "phone" | "company">;
 export type ListCursor = { createdAt: Date; id: string };
@@ -78,7 +78,7 @@ export async function updateClient(
   const statement = () =>
     db
       .update(clients)
-      .set({ ...changes, updatedAt: sql`now()` })
+      .set({ ...changes, updatedAt: sql`now()`, version: nextClientVersion })
       .where(byOwnerAndId(userId, id))
       .returning();
   const [row] = await roundTrip(statement).catch(rethrowEmailConflict);

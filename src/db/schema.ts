@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, index, pgSequence, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 // Constraint names are part of the contract: a unique violation is told apart by its constraint.
 export const CLIENTS_PRIMARY_KEY = "clients_pkey";
@@ -8,6 +8,11 @@ export const CLIENTS_EMAIL_INDEX = "clients_user_id_email_key";
 // Millisecond precision, so a JavaScript Date (and the list cursor built from it) is exact.
 const moment = (name: string) =>
   timestamp(name, { withTimezone: true, precision: 3 }).notNull().defaultNow();
+
+// Every insert and every update of a client takes a new value: a row's version never repeats, not even
+// for a client deleted and created again under the same id, so it can serve as the client's ETag.
+export const clientVersions = pgSequence("client_versions");
+export const nextClientVersion = sql`nextval('client_versions')`;
 
 export const clients = pgTable(
   "clients",
@@ -20,6 +25,7 @@ export const clients = pgTable(
     company: text("company"),
     createdAt: moment("created_at"),
     updatedAt: moment("updated_at"),
+    version: bigint("version", { mode: "number" }).notNull().default(nextClientVersion),
   },
   (table) => [
     primaryKey({ name: CLIENTS_PRIMARY_KEY, columns: [table.userId, table.id] }),

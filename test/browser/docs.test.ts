@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../setup/free-port";
+import { freePort } from "../support/node/free-port";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const artifacts = `${root}test-artifacts`;

@@ -2,9 +2,9 @@
 // says when to retry; nothing is half-written, and the API recovers when the database returns.
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { GatewayState } from "../setup/faults";
-import { setGateway } from "./gateway-control";
-import { call, createClient, expectProblem, newUser, randomId } from "../worker/helpers";
+import type { GatewayState } from "../support/node/faults-gateway.setup";
+import { setGateway } from "../support/gateway-control";
+import { call, createClient, expectProblem, newUser, randomId } from "../support/api";
 
 // Two attempts (one retry, with under 250 ms of jitter), each bounded by the database timeout. The
 // bound is a third timeout rather than a few hundred milliseconds of slack: it still fails if a third

@@ -4,8 +4,8 @@
 // id that got 201 or 200 holds its first writer's fields, no id has two rows, and every request that
 // got 503 succeeds when retried.
 import { describe, expect, it } from "vitest";
-import { setGateway } from "./gateway-control";
-import { type ClientJson, listAll, newUser, type User } from "../worker/helpers";
+import { setGateway } from "../support/gateway-control";
+import { type ClientJson, listAll, newUser, type User } from "../support/api";
 
 const LANES = 6;
 const WRITERS_PER_ID = 2;

@@ -4,9 +4,9 @@ import * as crypto from "node:crypto";
 import { drizzle } from "drizzle-orm/neon-http";
 import { sql as drizzleSql } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
-import { gatewayCredentials, sameSecret } from "../../local/connection-string";
-import { startNeonGateway } from "../../local/gateway";
-import { connectionString, databaseUrl, errorKeys, neonErrorOf, postSql, startTestGateway } from "./fixture";
+import { gatewayCredentials, sameSecret } from "../../local/gateway/connection-string";
+import { startNeonGateway } from "../../local/gateway/gateway";
+import { connectionString, databaseUrl, errorKeys, neonErrorOf, postSql, startTestGateway } from "../support/node/gateway-fixture";
 
 // The real timingSafeEqual, watched: the tests below check what the gateway hands it.
 vi.mock("node:crypto", async (importOriginal) => {

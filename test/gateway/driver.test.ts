@@ -22,7 +22,7 @@ import {
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { databaseUrl, isPostgres, neonErrorOf, startTestGateway, uniqueName } from "./fixture";
+import { databaseUrl, isPostgres, neonErrorOf, startTestGateway, uniqueName } from "../support/node/gateway-fixture";
 
 const { sql, db, createTable, gateway } = await startTestGateway();
 

@@ -8,9 +8,9 @@ import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { startNeonGateway } from "../../local/gateway";
-import { migratePglite, migratePostgres, migrationsFolder } from "../../local/migrate";
-import { connectionString, databaseUrl, isPostgres, uniqueName } from "./fixture";
+import { startNeonGateway } from "../../local/gateway/gateway";
+import { migratePglite, migratePostgres, migrationsFolder } from "../../local/gateway/migrations";
+import { connectionString, databaseUrl, isPostgres, uniqueName } from "../support/node/gateway-fixture";
 
 const sql = neon(connectionString);
 const journal = JSON.parse(readFileSync(join(migrationsFolder, "meta/_journal.json"), "utf8")) as {

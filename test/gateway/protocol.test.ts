@@ -2,7 +2,7 @@
 import { once } from "node:events";
 import { connect } from "node:net";
 import { describe, expect, it, vi } from "vitest";
-import { connectionString, driverHeaders, errorKeys, postSql, startTestGateway } from "./fixture";
+import { connectionString, driverHeaders, errorKeys, postSql, startTestGateway } from "../support/node/gateway-fixture";
 
 const { gateway, createTable } = await startTestGateway();
 

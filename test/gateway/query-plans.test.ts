@@ -10,10 +10,10 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBenchDatabase, type BenchDatabase } from "../../bench/database";
-import { startNeonGateway, type NeonGateway } from "../../local/gateway";
+import { startNeonGateway, type NeonGateway } from "../../local/gateway/gateway";
 import type { Database } from "../../src/db/connection";
 import { createClient, deleteClient, findClient, listClients, updateClient } from "../../src/db/clients";
-import { databaseUrl, isPostgres } from "./fixture";
+import { databaseUrl, isPostgres } from "../support/node/gateway-fixture";
 
 const USERS = 500;
 const ROWS = 50_000;

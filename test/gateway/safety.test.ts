@@ -2,8 +2,8 @@
 // behind for the next, and no query or header crashes it.
 import { request } from "node:http";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { startNeonGateway } from "../../local/gateway";
-import { connectionString, databaseUrl, driverHeaders, isPostgres, postSql, startTestGateway, uniqueName } from "./fixture";
+import { startNeonGateway } from "../../local/gateway/gateway";
+import { connectionString, databaseUrl, driverHeaders, isPostgres, postSql, startTestGateway, uniqueName } from "../support/node/gateway-fixture";
 
 const { gateway, createTable } = await startTestGateway();
 

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { sign } from "hono/jwt";
 import { describe, expect, inject, it } from "vitest";
 import worker from "../../src/index";
-import { call, createClient, expectProblem, newUser, randomId, signToken } from "./helpers";
+import { call, createClient, expectProblem, newUser, randomId, signToken } from "../support/api";
 
 const base64url = (value: string) => btoa(value).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -166,7 +166,7 @@ describe("authentication on /api", () => {
   });
 });
 
-// The optional identity provider (JWKS_URL): test/setup serves an RS256 key's JWKS on loopback.
+// The optional identity provider (JWKS_URL): test/support/node/identity-provider.ts serves an RS256 key's JWKS on loopback.
 const { jwksUrl, privateKey, keyId } = inject("identityProvider");
 const ISSUER = "https://issuer.test/";
 const AUDIENCE = "clients-api";

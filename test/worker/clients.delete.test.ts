@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createClient, expectProblem, newUser, randomId } from "./helpers";
+import { createClient, expectProblem, newUser, randomId } from "../support/api";
 
 describe("DELETE /api/clients/:id", () => {
   it("204, then the client is gone and its id can be created again", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { clients } from "../../src/db/schema";
-import { type ClientJson, createClient, expectProblem, newUser, randomId, testDatabase } from "./helpers";
+import { type ClientJson, createClient, expectProblem, newUser, randomId, testDatabase } from "../support/api";
 
 describe("GET /api/clients/:id", () => {
   it("returns the caller's client", async () => {

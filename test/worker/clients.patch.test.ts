@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type ClientJson, createClient, expectProblem, newUser, randomId } from "./helpers";
+import { type ClientJson, createClient, expectProblem, newUser, randomId } from "../support/api";
 
 describe("PATCH /api/clients/:id", () => {
   it("changes only the given fields, clears null ones and moves updatedAt", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type ClientJson, createClient, expectProblem, listAll, newUser, randomId } from "./helpers";
+import { type ClientJson, createClient, expectProblem, listAll, newUser, randomId } from "../support/api";
 
 type Created = { client: ClientJson };
 

@@ -5,7 +5,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { configFor, MisconfiguredError, SETTING_RULES } from "../../src/config";
 import worker from "../../src/index";
-import { expectProblem, signToken } from "./helpers";
+import { expectProblem, signToken } from "../support/api";
 
 const withSettings = (settings: Record<string, string | undefined>) => ({ ...env, ...settings }) as Env;
 

@@ -1,7 +1,7 @@
 // The checker that every worker response goes through (check-responses.setup.ts) must be able to fail:
 // each rule is shown here on a made-up response.
 import { describe, expect, it } from "vitest";
-import { contractViolations, type Exchange } from "./contract";
+import { contractViolations, type Exchange } from "../support/contract";
 
 const client = {
   id: "chat-42",

@@ -3,7 +3,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { cursorKey, sealCursor } from "../../src/http/cursor";
-import { createClient, expectProblem, newUser, type User } from "./helpers";
+import { createClient, expectProblem, newUser, type User } from "../support/api";
 
 const base64url = (text: string) => btoa(text).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { createClient, deleteClient, findClient, listClients, updateClient } from "../../src/db/clients";
 import { UniqueViolationError, violatedUniqueConstraint } from "../../src/db/errors";
 import { CLIENTS_EMAIL_INDEX, CLIENTS_PRIMARY_KEY, clients } from "../../src/db/schema";
-import { randomId, testDatabase } from "./helpers";
+import { randomId, testDatabase } from "../support/api";
 
 /** A database whose round trips are counted, with a hook that runs before a chosen one. */
 function instrumentedDb() {

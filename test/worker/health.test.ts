@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { call } from "./helpers";
+import { call } from "../support/api";
 
 describe("GET /health", () => {
   it("200 after the database answered, without a token", async () => {

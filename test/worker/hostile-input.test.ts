@@ -8,7 +8,7 @@ import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";
 import { cursorKey, sealCursor } from "../../src/http/cursor";
 import { updateClientBody } from "../../src/http/schemas";
-import { type ClientJson, createClient, listAll, newUser, signToken, type User } from "./helpers";
+import { type ClientJson, createClient, listAll, newUser, signToken, type User } from "../support/api";
 
 // Enough to hit every generator branch many times while keeping the file to a few seconds.
 const NUM_RUNS = 60;

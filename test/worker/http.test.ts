@@ -2,7 +2,7 @@ import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
-import { call, expectProblem, newUser, randomId } from "./helpers";
+import { call, expectProblem, newUser, randomId } from "../support/api";
 
 describe("every response", () => {
   it("carries a generated X-Request-Id, or echoes a well-formed one", async () => {

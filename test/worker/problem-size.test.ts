@@ -1,7 +1,7 @@
 // A problem body stays small whatever the request: at most 20 field errors (the rest counted in
 // `detail`), and no caller's key quoted beyond 100 characters.
 import { describe, expect, it } from "vitest";
-import { createClient, expectProblem, newUser } from "./helpers";
+import { createClient, expectProblem, newUser } from "../support/api";
 
 const SMALL_BYTES = 4 * 1024;
 const byteLength = (text: string) => new TextEncoder().encode(text).length;

@@ -5,7 +5,7 @@ import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
-import { createClient, expectProblem, newUser, randomId, type User } from "./helpers";
+import { createClient, expectProblem, newUser, randomId, type User } from "../support/api";
 
 const STRICT_LIMIT = 3;
 const { STRICT_WRITE_LIMITER, STRICT_READ_LIMITER } = env as Env & Record<"STRICT_WRITE_LIMITER" | "STRICT_READ_LIMITER", RateLimit>;

@@ -4,7 +4,7 @@ import { exports } from "cloudflare:workers";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { createApiClient } from "../../src/client";
 import type { ClientJson, ProblemJson } from "../../src/http/response-schemas";
-import { randomId, signToken } from "./helpers";
+import { randomId, signToken } from "../support/api";
 
 async function apiFor(userId: string) {
   const token = await signToken(userId);

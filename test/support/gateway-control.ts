@@ -1,5 +1,5 @@
 import { expect, inject } from "vitest";
-import type { GatewayState } from "../setup/faults";
+import type { GatewayState } from "./node/faults-gateway.setup";
 
 const control = inject("gatewayControlUrl");
 // Switching the gateway takes well under a second; this only keeps a stuck control server from hanging a test.

@@ -5,7 +5,7 @@ import { createServer as createTcpServer, type AddressInfo, type Server, type So
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { type NeonGateway, startNeonGateway } from "../../local/gateway";
+import { type NeonGateway, startNeonGateway } from "../../../local/gateway/gateway";
 
 export type GatewayState = "up" | "down" | "hang";
 const STATES: readonly string[] = ["up", "down", "hang"] satisfies GatewayState[];

@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { startNeonGateway } from "../../local/gateway";
+import { startNeonGateway } from "../../../local/gateway/gateway";
 import { startIdentityProvider } from "./identity-provider";
 
 // Real PostgreSQL when DATABASE_URL is set (CI runs both), embedded PGlite otherwise.

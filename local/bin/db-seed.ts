@@ -1,10 +1,10 @@
 // `npm run db:seed [-- <userId>]`: a handful of sample clients for a dev user (default dev-user, the user of
 // the ready line's token) in the local database, through the local gateway and the API's own data layer.
 // Idempotent: a client that is already there is left as it is.
-import { createDb } from "../src/db/connection";
-import { createClient } from "../src/db/clients";
-import { startNeonGateway } from "./gateway";
-import { claimLocalDatabase } from "./local-database";
+import { createDb } from "../../src/db/connection";
+import { createClient } from "../../src/db/clients";
+import { startNeonGateway } from "../gateway/gateway";
+import { claimLocalDatabase } from "../tooling/local-database";
 
 const samples = [
   { id: "sample-ada", name: "Ada Lovelace", email: "ada@example.com", company: "Analytical Engines" },

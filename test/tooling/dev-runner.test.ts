@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../setup/free-port";
+import { freePort } from "../support/node/free-port";
 
 const repo = fileURLToPath(new URL("../..", import.meta.url));
 const START_TIMEOUT_MS = 120_000;
@@ -30,7 +30,7 @@ interface Run {
 }
 
 function startDev(env: Record<string, string> = {}, args: string[] = []): Run {
-  const child = spawn(process.execPath, ["--import", "tsx", "local/dev.ts", ...args], {
+  const child = spawn(process.execPath, ["--import", "tsx", "local/bin/dev.ts", ...args], {
     cwd: checkout,
     env: { ...process.env, PATH: `${repo}node_modules/.bin:${process.env.PATH}`, DATABASE_URL: "", ...env },
     stdio: ["ignore", "pipe", "pipe"],

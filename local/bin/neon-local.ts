@@ -1,7 +1,7 @@
 // `npm run neon:local`: the local Neon gateway on its own, for `wrangler dev` or any other Neon HTTP client.
 import { parseArgs } from "node:util";
-import { startNeonGateway } from "./gateway";
-import { redactPassword } from "./connection-string";
+import { startNeonGateway } from "../gateway/gateway";
+import { redactPassword } from "../gateway/connection-string";
 
 const usage = `Usage: npm run neon:local -- [options]
   --port N            listen port (default 4444; 0 picks a free one)

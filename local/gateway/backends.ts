@@ -3,7 +3,7 @@ import { createPgConfig } from "@electric-sql/pglite/node-postgres";
 import { mkdir } from "node:fs/promises";
 import type { Socket } from "node:net";
 import pg from "pg";
-import { migratePglite, migratePostgres } from "./migrate";
+import { migratePglite, migratePostgres } from "./migrations";
 
 export type BackendKind = "postgres" | "pglite";
 

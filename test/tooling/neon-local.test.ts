@@ -6,8 +6,8 @@ import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GatewayStats } from "../../local/gateway";
-import { connectionString, databaseUrl, isPostgres, postSql, uniqueName } from "./fixture";
+import type { GatewayStats } from "../../local/gateway/gateway";
+import { connectionString, databaseUrl, isPostgres, postSql, uniqueName } from "../support/node/gateway-fixture";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const password = `secret-${randomUUID()}`;
@@ -24,7 +24,7 @@ interface Cli {
 
 /** Runs the CLI the way `npm run neon:local` does, and waits for its ready line. */
 async function startCli(args: string[], env: NodeJS.ProcessEnv): Promise<Cli> {
-  const command = ["--import", "tsx", "local/cli.ts", "--port", "0", ...args];
+  const command = ["--import", "tsx", "local/bin/neon-local.ts", "--port", "0", ...args];
   const child = spawn(process.execPath, command, { cwd: root, env });
   let output = "";
   const ready = await new Promise<RegExpExecArray>((resolve, reject) => {

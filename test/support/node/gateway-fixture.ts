@@ -3,7 +3,7 @@ import { DrizzleQueryError } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/neon-http";
 import { randomUUID } from "node:crypto";
 import { afterAll, expect } from "vitest";
-import { startNeonGateway } from "../../local/gateway";
+import { startNeonGateway } from "../../../local/gateway/gateway";
 
 /** Real PostgreSQL when DATABASE_URL is set (CI runs both), embedded PGlite otherwise. */
 export const databaseUrl = process.env.DATABASE_URL;

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { DataFolderInUseError, lockDataFolder } from "./data-lock";
 import { assertDatabaseReachable, assertPostgresUrl, StartupError } from "./dev-checks";
 
-export const pgliteDataDir = fileURLToPath(new URL("../.data/pglite", import.meta.url));
+export const pgliteDataDir = fileURLToPath(new URL("../../.data/pglite", import.meta.url));
 
 export interface LocalDatabase {
   /** The PostgreSQL URL, or undefined for PGlite in `dataDir`. */

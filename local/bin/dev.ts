@@ -4,19 +4,19 @@
 // worker answers, then the worker's logs. However it ends, everything it started ends with it.
 import { fileURLToPath } from "node:url";
 import { parseArgs, stripVTControlCharacters } from "node:util";
-import { DataFolderInUseError, lockDataFolder } from "./data-lock";
+import { DataFolderInUseError, lockDataFolder } from "../tooling/data-lock";
 import {
   assertDatabaseReachable, assertPortFree, assertPostgresUrl, type DevVars, parsePort, readDevVars, StartupError,
-} from "./dev-checks";
-import type { NeonGateway } from "./gateway";
-import { type ProcessGroup, spawnGroup } from "./process-group";
-import { devVarsFile, ensureDevVars, signDevToken } from "./token";
+} from "../tooling/dev-checks";
+import type { NeonGateway } from "../gateway/gateway";
+import { type ProcessGroup, spawnGroup } from "../tooling/process-group";
+import { devVarsFile, ensureDevVars, signDevToken } from "../tooling/dev-token";
 
 const usage = `Usage: npm run dev [-- --port N]
   --port N   port of the API (default: $PORT, else 8787)
 Environment: DATABASE_URL=postgres://... runs on that PostgreSQL instead of the embedded PGlite in .data/`;
 
-const root = fileURLToPath(new URL("..", import.meta.url));
+const root = fileURLToPath(new URL("../..", import.meta.url));
 const host = "127.0.0.1";
 const READY_TIMEOUT_MS = 60_000;
 
@@ -90,8 +90,8 @@ try {
 }
 
 // Loaded only now: the checks above answer quickly without PGlite and the database drivers.
-const { startNeonGateway } = await import("./gateway");
-const { redactPassword } = await import("./connection-string");
+const { startNeonGateway } = await import("../gateway/gateway");
+const { redactPassword } = await import("../gateway/connection-string");
 // The gateway accepts exactly the connection string the worker reads from .dev.vars.
 const gatewayOptions = { port: 0, databaseUrl, dataDir, migrate: true, connectionString: devVars.DATABASE_URL };
 const gateway = (started.gateway = await startNeonGateway(gatewayOptions).catch(

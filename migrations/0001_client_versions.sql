@@ -1,0 +1,2 @@
+CREATE SEQUENCE "public"."client_versions" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1;--> statement-breakpoint
+ALTER TABLE "clients" ADD COLUMN "version" bigint DEFAULT nextval('client_versions') NOT NULL;
