@@ -21,6 +21,8 @@ export interface Backend {
    * value too large for a JavaScript string can arrive whole (decoding it would throw outside any request).
    */
   limitIncoming(client: pg.PoolClient, maxBytes: number): IncomingLimit;
+  /** The statements that leave a session as a new one would be (after any open transaction is rolled back). */
+  sessionReset: string[];
   migrate(): Promise<void>;
   close(): Promise<void>;
 }
@@ -80,6 +82,7 @@ export async function openPostgres(databaseUrl: string): Promise<Backend> {
       socket.prependListener("data", countBytes); // before node-postgres parses the chunk
       return limit;
     },
+    sessionReset: ["DISCARD ALL"],
     migrate: () => migratePostgres(databaseUrl),
     // The main pool first: its connections come back only once the cancels queued on `control` have run.
     close: async () => {
@@ -111,6 +114,8 @@ export async function openPglite(dataDir?: string): Promise<Backend> {
   if (dataDir) await mkdir(dataDir, { recursive: true }); // PGlite creates only the last level
   const pglite = newPgliteKeepingByteOrderMarks(dataDir);
   await pglite.waitReady;
+  const { rows } = await pglite.query<{ user: string }>("SELECT session_user AS user");
+  const initialUser = `"${rows[0]!.user.replaceAll('"', '""')}"`;
   // A fresh adapter per client: an ended adapter must not deliver its late 'end' event to a new client.
   class PgliteClient extends pg.Client {
     constructor() {
@@ -127,6 +132,9 @@ export async function openPglite(dataDir?: string): Promise<Backend> {
     cancel: async () => {},
     // Nor to stop early: PGlite hands over each result whole, and the gateway checks its size then.
     limitIncoming: () => ({ exceeded: false, stop: () => {} }),
+    // PGlite's SET SESSION AUTHORIZATION DEFAULT (part of DISCARD ALL) keeps the role last set: only naming
+    // the initial user restores it.
+    sessionReset: [`SET SESSION AUTHORIZATION ${initialUser}`, "DISCARD ALL"],
     migrate: () => migratePglite(pglite),
     close: async () => {
       await pool.end();

@@ -42,11 +42,20 @@ function decode(component: string): string {
   }
 }
 
+/**
+ * The endpoint a host names. Neon serves each endpoint under two names, `ep-…` (direct) and
+ * `ep-…-pooler` (through its connection pooler), in the same region: both are the same endpoint.
+ */
+export function endpointOf(hostname: string): string {
+  const [first = "", ...rest] = hostname.toLowerCase().split(".");
+  return [first.replace(/-pooler$/, ""), ...rest].join(".");
+}
+
 function credentialsOf(url: URL): Credentials {
   return {
     user: decode(url.username),
     password: decode(url.password),
-    host: url.hostname.toLowerCase(),
+    host: endpointOf(url.hostname),
     database: decode(url.pathname.slice(1)),
   };
 }

@@ -144,21 +144,21 @@ async function withConnection<T>(backend: Backend, signal: AbortSignal, work: (c
   } finally {
     signal.removeEventListener("abort", cancel);
     await cancelling; // the cancel must land before the connection serves anyone else
-    if (used && !broken) broken = await resetSession(client);
+    if (used && !broken) broken = await resetSession(client, backend.sessionReset);
     client.release(broken);
   }
 }
 
 /**
  * Leaves the session as a new one would be, so nothing of one request reaches the next: no open transaction
- * (a lone BEGIN), settings, temporary tables, prepared statements, cursors, advisory locks. Dropping the
- * connection would not do on PGlite, whose single session outlives any connection to it. The error, if any,
- * means the connection is not reusable.
+ * (a lone BEGIN), settings, session authorization or role, temporary tables, prepared statements, cursors,
+ * advisory locks. Dropping the connection would not do on PGlite, whose single session outlives any
+ * connection to it. The error, if any, means the connection is not reusable.
  */
-async function resetSession(client: pg.PoolClient): Promise<Error | undefined> {
+async function resetSession(client: pg.PoolClient, statements: string[]): Promise<Error | undefined> {
   try {
     if (client.getTransactionStatus() !== "I") await client.query("ROLLBACK");
-    await client.query("DISCARD ALL");
+    for (const statement of statements) await client.query(statement);
     return undefined;
   } catch (err) {
     return err as Error;

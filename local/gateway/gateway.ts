@@ -4,7 +4,7 @@ import { type Backend, type BackendKind, openPglite, openPostgres } from "./back
 import type { Credentials } from "./connection-string";
 import { gatewayCredentials, refusalOf } from "./connection-string";
 import { Counters, runPayload } from "./execution";
-import { parseHeaders, parsePayload, readBody, type RequestOptions } from "./neon-request";
+import { connectionOf, parseHeaders, parsePayload, readBody, type RequestOptions } from "./neon-request";
 import { errorBody, GatewayError, isDatabaseError, responseTooLarge, send } from "./neon-response";
 
 export interface GatewayOptions {
@@ -104,18 +104,34 @@ function sendFailure(res: ServerResponse, err: unknown) {
   send(res, 500, errorBody(`internal error: ${(err as Error)?.message ?? String(err)}`));
 }
 
-const LOOPBACK_NAME = /^(?:localhost|.+\.localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+const LOOPBACK_NAME = /^(?:localhost|(?:[a-z0-9-]+\.)+localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+// The whole Host value: a name or a bracketed IPv6 address, then an optional port, and nothing else (a
+// value such as "evil.example@localhost" would read as "localhost" to a URL parser).
+const HOST_VALUE = /^(?<name>\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::\d{1,5})?$/i;
 
 /**
  * A web page can make the browser send requests to this port under a name it controls (DNS rebinding):
- * only requests addressed to a loopback name, or to the address the gateway listens on, are answered.
+ * only requests with exactly one Host header, naming a loopback name or the address the gateway listens
+ * on, are answered.
  */
 function checkHost(req: IncomingMessage, listenHost: string) {
-  const host = req.headers.host ?? "";
-  const name = URL.canParse(`http://${host}`) ? new URL(`http://${host}`).hostname : "";
-  if (!LOOPBACK_NAME.test(name) && name !== listenHost) {
-    throw new GatewayError(403, `refused: the Host header ${JSON.stringify(host.slice(0, 100))} is not a loopback name`);
+  const hosts = req.headersDistinct.host ?? [];
+  const name = hosts.length === 1 ? HOST_VALUE.exec(hosts[0]!)?.groups?.name : undefined;
+  const listenName = listenHost.includes(":") ? `[${listenHost}]` : listenHost;
+  if (name === undefined || (!LOOPBACK_NAME.test(name) && name.toLowerCase() !== listenName.toLowerCase())) {
+    const shown = hosts.length === 1 ? JSON.stringify(hosts[0]!.slice(0, 100)) : `(${hosts.length} values)`;
+    throw new GatewayError(403, `refused: the Host header ${shown} is not a loopback name`);
   }
+}
+
+/**
+ * The request's path. Only origin-form targets ("/sql?…") are served: an absolute-form one
+ * ("http://elsewhere/sql") names another server, which this one is not.
+ */
+function pathOf(req: IncomingMessage): string {
+  const target = req.url ?? "";
+  if (!target.startsWith("/")) throw new GatewayError(400, "refused: the request target must be a path (origin-form)");
+  return target.split("?")[0]!;
 }
 
 /**
@@ -148,14 +164,19 @@ async function serve(backend: Backend, settings: ServeSettings): Promise<NeonGat
     connections: { total: backend.pool.totalCount, idle: backend.pool.idleCount, waiting: backend.pool.waitingCount },
   });
 
-  async function handleSql(req: IncomingMessage, res: ServerResponse, signal: AbortSignal) {
-    counters.requests++;
-    const options = parseHeaders(req);
-    const refusal = refusalOf(options.connection, settings.credentials);
+  /** Neon's refusal, counted, unless `connection` is the accepted connection string. */
+  function authorize(connection: URL) {
+    const refusal = refusalOf(connection, settings.credentials);
     if (refusal) {
       counters.error(refusal.code);
       throw refusal;
     }
+  }
+
+  async function handleSql(req: IncomingMessage, res: ServerResponse, signal: AbortSignal) {
+    counters.requests++;
+    const options = parseHeaders(req);
+    authorize(options.connection);
     const payload = parsePayload(await readBody(req));
     const result = await runPayload(backend, counters, payload, options, { signal, maxResponseBytes: settings.maxResponseBytes });
     let body: string;
@@ -172,11 +193,14 @@ async function serve(backend: Backend, settings: ServeSettings): Promise<NeonGat
   async function route(req: IncomingMessage, res: ServerResponse) {
     checkHost(req, settings.host);
     if (settings.cors) res.setHeader("Access-Control-Allow-Origin", "*");
-    const path = new URL(req.url ?? "/", "http://gateway").pathname;
+    const path = pathOf(req);
     if (path === "/sql" && req.method === "OPTIONS") {
       return void res.writeHead(200, { Allow: "OPTIONS, POST", ...(settings.cors && corsHeaders) }).end();
     }
-    if (path === "/stats" && req.method === "GET") return send(res, 200, JSON.stringify(stats()));
+    if (path === "/stats" && req.method === "GET") {
+      authorize(connectionOf(req));
+      return send(res, 200, JSON.stringify(stats()));
+    }
     if (path !== "/sql" || req.method !== "POST") return send(res, 400, JSON.stringify("query is not supported"));
 
     const signal = abortOnDeparture(req, res, inFlight);

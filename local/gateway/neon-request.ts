@@ -32,15 +32,23 @@ export interface RequestOptions {
   deferrable: boolean;
 }
 
-export function parseHeaders(req: IncomingMessage): RequestOptions {
-  const header = (name: string) => {
-    const value = req.headers[name.toLowerCase()];
-    return Array.isArray(value) ? value[0] : value;
-  };
-  const connectionString = header("Neon-Connection-String");
+function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The connection string the request presents (the Neon-Connection-String header), parsed. */
+export function connectionOf(req: IncomingMessage): URL {
+  const connectionString = headerOf(req, "Neon-Connection-String");
   if (!connectionString) throw new GatewayError(400, "invalid header: neon-connection-string");
-  const connection = parseConnectionString(connectionString, { tokenInstead: header("Authorization") !== undefined });
+  const connection = parseConnectionString(connectionString, { tokenInstead: headerOf(req, "Authorization") !== undefined });
   if (typeof connection === "string") throw new GatewayError(400, connection);
+  return connection;
+}
+
+export function parseHeaders(req: IncomingMessage): RequestOptions {
+  const header = (name: string) => headerOf(req, name);
+  const connection = connectionOf(req);
   const isolationLevel = header("Neon-Batch-Isolation-Level");
   // Own keys only: "__proto__" or "toString" are not isolation levels.
   if (isolationLevel !== undefined && !Object.hasOwn(isolationLevels, isolationLevel)) {

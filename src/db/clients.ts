@@ -1,9 +1,9 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, getTableName, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { Database } from "./connection";
 import { DatabaseUnavailableError, UniqueViolationError, violatedUniqueConstraint } from "./errors";
 import { roundTrip } from "./round-trip";
-import { CLIENTS_EMAIL_INDEX, CLIENTS_PRIMARY_KEY, clients, nextClientVersion, type ClientRow, type NewClientRow } from "./schema";
+import { CLIENTS_EMAIL_INDEX, CLIENTS_PRIMARY_KEY, clients, clientVersions, nextClientVersion, type ClientRow, type NewClientRow } from "./schema";
 
 type ClientFields = Pick<NewClientRow, "name" | "email" | "phone" | "company">;
 export type ListCursor = { createdAt: Date; id: string };
@@ -91,13 +91,21 @@ export async function deleteClient(db: Database, userId: string, id: string): Pr
 }
 
 /**
- * One `select 1`, not retried: a health check reports the database as it is now. Any failure, a
- * refused password included, means the API cannot serve.
+ * One statement, not retried: a health check reports the database as it is now. The database can serve
+ * when it answers and its role may read and write `clients` and draw versions; any failure, a refused
+ * password or a missing table included, means the API cannot serve.
  */
-export async function pingDatabase(db: Database): Promise<void> {
+export async function checkDatabase(db: Database): Promise<void> {
+  const table = getTableName(clients);
+  let ready: boolean | undefined;
   try {
-    await db.execute(sql`select 1`);
+    const { rows } = await db.execute<{ ready: boolean }>(sql`select
+      has_table_privilege(${table}::text, 'SELECT') and has_table_privilege(${table}::text, 'INSERT') and
+      has_table_privilege(${table}::text, 'UPDATE') and has_table_privilege(${table}::text, 'DELETE') and
+      has_sequence_privilege(${clientVersions.seqName}::text, 'USAGE') as ready`);
+    ready = rows[0]?.ready;
   } catch (error) {
-    throw new DatabaseUnavailableError("the database did not answer select 1", { cause: error });
+    throw new DatabaseUnavailableError("the database did not answer the health check", { cause: error });
   }
+  if (ready !== true) throw new DatabaseUnavailableError("the database's role may not read and write clients");
 }

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import type { ListCursor } from "../db/clients";
+import { fromBase64Url, toBase64Url } from "./base64url";
 import { clientId } from "./schemas";
 
 // The list cursor is opaque and tamper-evident: `<position>.<mac>`, where the position is base64url of
@@ -11,18 +12,6 @@ import { clientId } from "./schemas";
 
 const KEY_LABEL = "clients-api list cursor v1";
 const encoder = new TextEncoder();
-
-const toBase64Url = (bytes: Uint8Array) =>
-  btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-
-function fromBase64Url(text: string): Uint8Array | undefined {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) return undefined;
-  try {
-    return Uint8Array.from(atob(text.replaceAll("-", "+").replaceAll("_", "/")), (char) => char.charCodeAt(0));
-  } catch {
-    return undefined;
-  }
-}
 
 // Derived once per secret and isolate: key derivation is the costly part of a check.
 const keysBySecret = new Map<string, Promise<CryptoKey>>();

@@ -1,5 +1,5 @@
 // The gateway accepts one connection string, as a Neon endpoint does: Neon's answers to any other.
-import { neon, NeonDbError } from "@neondatabase/serverless";
+import { neon, neonConfig, NeonDbError, Pool } from "@neondatabase/serverless";
 import * as crypto from "node:crypto";
 import { drizzle } from "drizzle-orm/neon-http";
 import { sql as drizzleSql } from "drizzle-orm";
@@ -71,6 +71,39 @@ describe("credentials", () => {
       await expect(neon(wrong)`SELECT 1 AS one`).rejects.toThrow("password authentication failed");
     });
   });
+
+  // Neon serves an endpoint under two host names, ep-… and ep-…-pooler. Its driver suite runs its pool tests
+  // with both; this is its case that goes over HTTP ("pool.query() with poolQueryViaFetch"), under each name.
+  const direct = "ep-quiet-lake-123456.us-east-2.aws.neon.tech";
+  const pooled = "ep-quiet-lake-123456-pooler.us-east-2.aws.neon.tech";
+  it.each([["direct", direct], ["pooled", pooled]])(
+    "takes an endpoint accepted under its %s host under both of its hosts: Neon driver suite's pool.query() with poolQueryViaFetch",
+    { timeout: 30_000 },
+    async (_, acceptedHost) => {
+      const urlFor = (hostname: string) => Object.assign(new URL(connectionString), { hostname }).toString();
+      const endpoint = await startNeonGateway({ port: 0, databaseUrl, connectionString: urlFor(acceptedHost) });
+      const previous = neonConfig.fetchEndpoint;
+      neonConfig.fetchEndpoint = endpoint.url;
+      neonConfig.poolQueryViaFetch = true;
+      try {
+        for (const host of [direct, pooled]) {
+          const pool = new Pool({ connectionString: urlFor(host) });
+          const result = await pool.query("SELECT $1::int AS one", [1]).finally(() => pool.end());
+          expect(result.rows, host).toStrictEqual([{ one: 1 }]);
+          expect((result as unknown as { viaNeonFetch: boolean }).viaNeonFetch).toBe(true);
+        }
+        // Another endpoint in the same region stays refused, under either name.
+        for (const host of [direct, pooled]) {
+          const elsewhere = urlFor(host.replace("quiet-lake", "other-lake"));
+          await expect(neon(elsewhere)`SELECT 1 AS one`).rejects.toThrow("password authentication failed");
+        }
+      } finally {
+        neonConfig.poolQueryViaFetch = false;
+        neonConfig.fetchEndpoint = previous;
+        await endpoint.close();
+      }
+    },
+  );
 
   it("compares passwords as fixed-length digests in constant time, so no prefix answers faster", async () => {
     const compare = vi.mocked(crypto.timingSafeEqual);

@@ -233,7 +233,8 @@ describe("counters", () => {
     await post({ query: `INSERT INTO ${name} VALUES (1)` });
     await post({ query: `INSERT INTO ${name} VALUES (1)` });
     await post({ queries: [{ query: `SELECT * FROM ${name}` }, { query: `DELETE FROM ${name}` }] });
-    const after = (await (await fetch(new URL("/stats", gateway.url))).json()) as typeof before;
+    const reported = await fetch(new URL("/stats", gateway.url), { headers: { "Neon-Connection-String": connectionString } });
+    const after = (await reported.json()) as typeof before;
     expect(after).toEqual(gateway.stats());
     const delta = (now: Record<string, number>, then: Record<string, number>, key: string) => (now[key] ?? 0) - (then[key] ?? 0);
     expect(after.requests - before.requests).toBe(3);

@@ -1,6 +1,7 @@
 // What keeps the gateway safe on a developer's machine: no web page can drive it, no request leaves anything
 // behind for the next, and no query or header crashes it.
 import { request } from "node:http";
+import { connect } from "node:net";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { startNeonGateway } from "../../local/gateway/gateway";
 import { connectionString, databaseUrl, driverHeaders, isPostgres, postSql, startTestGateway, uniqueName } from "../support/node/gateway-fixture";
@@ -26,6 +27,23 @@ function requestWithHost(method: string, path: string, host: string, body?: stri
     outgoing.on("error", reject).end(body);
   });
 }
+
+/** Sends `text` as it is to the gateway's port and reads the status line and body of the answer. */
+function rawRequest(text: string) {
+  const { port } = new URL(gateway.url);
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    let answer = "";
+    // Written, not ended: the gateway takes a client's end of input for its departure. It closes after answering.
+    const socket = connect({ host: "127.0.0.1", port: Number(port) }, () => socket.write(text));
+    socket.setEncoding("utf8").on("data", (chunk: string) => (answer += chunk));
+    socket.on("error", reject).on("close", () => {
+      const [head = "", body = ""] = answer.split("\r\n\r\n");
+      resolve({ status: Number(head.split(" ")[1]), body });
+    });
+  });
+}
+const driverHeaderLines = Object.entries(driverHeaders).map(([name, value]) => `${name}: ${value}\r\n`).join("") + "Connection: close\r\n";
+const bodyLines = (body: string) => `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 
 describe("browsers", () => {
   it("gives no CORS permission by default", async () => {
@@ -65,6 +83,50 @@ describe("browsers", () => {
     },
   );
 
+  it.each([
+    ["a name with userinfo", "evil.example@localhost"],
+    ["a name with userinfo and a port", "evil.example@127.0.0.1:4444"],
+    ["a path after the name", "localhost/evil.example"],
+    ["an empty value", ""],
+  ])("refuses a request whose Host is %s (%j)", async (_, host) => {
+    for (const [method, path] of [["POST", "/sql"], ["GET", "/stats"], ["OPTIONS", "/sql"]] as const) {
+      const answer = await rawRequest(`${method} ${path} HTTP/1.1\r\nHost: ${host}\r\n${driverHeaderLines}\r\n`);
+      expect(answer.status, `${method} ${path}`).toBe(403);
+    }
+  });
+
+  it("refuses a request with two Host headers, whichever comes first", async () => {
+    for (const hosts of [["localhost", "evil.example"], ["evil.example", "localhost"], ["localhost", "localhost"]]) {
+      const lines = hosts.map((host) => `Host: ${host}\r\n`).join("");
+      const answer = await rawRequest(`POST /sql HTTP/1.1\r\n${lines}${driverHeaderLines}${bodyLines('{"query":"SELECT 1"}')}`);
+      expect(answer.status, hosts.join(", ")).toBe(403);
+      expect(answer.body).toContain("is not a loopback name");
+    }
+  });
+
+  it.each(["http://evil.example/sql", "http://localhost/sql", "//evil.example/sql", "*"])(
+    "refuses a request target that is not a path on this server (%j)",
+    async (target) => {
+      const answer = await rawRequest(`POST ${target} HTTP/1.1\r\nHost: localhost\r\n${driverHeaderLines}${bodyLines('{"query":"SELECT 1"}')}`);
+      expect(answer.status).toBe(400);
+      expect(answer.body).not.toContain('"rows"');
+    },
+  );
+
+  it("reports GET /stats only to a caller with the connection string", async () => {
+    const stats = (headers: Record<string, string>) => fetch(new URL("/stats", gateway.url), { headers });
+    const anonymous = await stats({});
+    expect(anonymous.status).toBe(400);
+    expect(await anonymous.json()).toMatchObject({ message: "invalid header: neon-connection-string" });
+    const wrong = Object.assign(new URL(connectionString), { password: "not-the-password" }).toString();
+    const refused = await stats({ "Neon-Connection-String": wrong });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ code: "28P01" });
+    const answered = await stats({ "Neon-Connection-String": connectionString });
+    expect(answered.status).toBe(200);
+    expect(await answered.json()).toMatchObject({ requests: expect.any(Number) });
+  });
+
   it.each(["127.0.0.1", "127.0.0.1:4444", "localhost:4444", "LOCALHOST", "[::1]:4444", "app.localhost"])(
     "answers a request whose Host is %j",
     async (host) => {
@@ -76,6 +138,27 @@ describe("browsers", () => {
 });
 
 describe("sessions", () => {
+  it("keeps no session authorization or role from one request to the next", { timeout: 30_000 }, async () => {
+    const role = uniqueName("intruder");
+    const whoAmI = async () => (await post({ query: "SELECT current_user, session_user" })).json.rows[0];
+    const fresh = await whoAmI();
+    await post({ query: `CREATE ROLE ${role}` });
+    try {
+      for (const change of [
+        { query: `SET SESSION AUTHORIZATION ${role}` },
+        { query: "SELECT set_config('session_authorization', $1, false)", params: [role] },
+        { query: `SET ROLE ${role}` },
+        { queries: [{ query: "SELECT 1" }, { query: `SET SESSION AUTHORIZATION ${role}` }] },
+      ]) {
+        const { response } = await post(change);
+        expect(response.status, JSON.stringify(change)).toBe(200);
+        for (let i = 0; i < 5; i++) expect(await whoAmI(), JSON.stringify(change)).toEqual(fresh);
+      }
+    } finally {
+      await post({ query: `DROP ROLE ${role}` });
+    }
+  });
+
   it("starts every request from a clean session: settings, temporary tables, prepared statements, transactions", { timeout: 30_000 }, async () => {
     const temp = uniqueName("leftover");
     const name = await createTable("clean", "id int");

@@ -10,3 +10,9 @@ export async function setGateway(state: GatewayState) {
   const response = await fetch(`${control}/${state}`, { method: "POST", signal: AbortSignal.timeout(SWITCH_TIMEOUT_MS) });
   expect(response.status, await response.text()).toBe(204);
 }
+
+/** The faults gateway's counters (see GatewayStats), with its state. */
+export async function gatewayStats(): Promise<{ state: GatewayState; statements: Record<string, number> }> {
+  const response = await fetch(`${control}/stats`, { signal: AbortSignal.timeout(SWITCH_TIMEOUT_MS) });
+  return response.json();
+}

@@ -51,7 +51,9 @@ async function stop(cli: Cli, signal: NodeJS.Signals) {
   return (await exited)[0] as number | null;
 }
 
-const statsOf = async (url: string) => (await (await fetch(new URL("/stats", url))).json()) as GatewayStats;
+/** A gateway's counters, asked with the connection string it accepts, as GET /stats requires. */
+const statsOf = async ({ url, connectionString }: Cli) =>
+  (await (await fetch(new URL("/stats", url), { headers: { "Neon-Connection-String": connectionString } })).json()) as GatewayStats;
 
 const { DATABASE_URL: _inherited, ...envWithoutDatabase } = process.env;
 const withUrlFlag = () => startCli(databaseUrlWithPassword ? ["--database-url", databaseUrlWithPassword] : [], envWithoutDatabase);
@@ -126,9 +128,9 @@ describe("npm run neon:local", () => {
     const isAbort = (o: PromiseSettledResult<unknown>) =>
       o.status === "rejected" && (o.reason as NeonDbError).sourceError?.name === "AbortError";
     const seconds = isPostgres ? 30 : 0; // on PGlite, a statement that wrongly ran would block the gateway
-    const start = await statsOf(cli.url);
+    const start = await statsOf(cli);
     for (let wave = 0; wave < 2; wave++) {
-      const before = await statsOf(cli.url);
+      const before = await statsOf(cli);
       // PGlite cannot cancel a statement (it runs synchronously to its end), so what matters there is that
       // nothing runs for a caller who already left: the gateway is frozen until all 500 have given up.
       if (!isPostgres) process.kill(cli.child.pid!, "SIGSTOP");
@@ -144,7 +146,7 @@ describe("npm run neon:local", () => {
       if (isPostgres) {
         // All 500 received, and every connection of the pool busy with a 30 s statement, single or in a batch.
         await expect
-          .poll(() => statsOf(cli.url), { timeout: 10_000 })
+          .poll(() => statsOf(cli), { timeout: 10_000 })
           .toSatisfy((s: GatewayStats) => s.requests - before.requests === 500 && s.connections.idle === 0 && s.connections.total === 10);
       } else {
         await delay(500);
@@ -155,10 +157,10 @@ describe("npm run neon:local", () => {
       expect(outcomes.filter((o) => !isAbort(o))).toEqual([]); // 2 waves of 500: 1,000 aborted requests
     }
 
-    await expect.poll(async () => (await statsOf(cli.url)).connections, { timeout: 10_000 }).toSatisfy(
+    await expect.poll(async () => (await statsOf(cli)).connections, { timeout: 10_000 }).toSatisfy(
       (c: GatewayStats["connections"]) => c.waiting === 0 && c.idle === c.total && c.total <= (isPostgres ? 10 : 1),
     );
-    const end = await statsOf(cli.url);
+    const end = await statsOf(cli);
     if (isPostgres) {
       // The statements running at each abort were cancelled (57014) rather than left to sleep on.
       expect((end.errors["57014"] ?? 0) - (start.errors["57014"] ?? 0)).toBeGreaterThanOrEqual(2 * 10);

@@ -4,11 +4,11 @@ import { jwk } from "hono/jwk";
 import { decode, jwt } from "hono/jwt";
 import type { Config } from "../../config";
 import type { AppEnv } from "../app-env";
+import { fromBase64Url } from "../base64url";
+import { IdentityProviderUnavailableError, identityProviderKeys } from "../identity-provider-keys";
 import { ApiError, unauthorized, unavailable } from "../problem";
 
 const IDENTITY_PROVIDER_ALGORITHMS: Parameters<typeof jwk>[0]["alg"] = ["RS256", "PS256", "ES256", "EdDSA"];
-const JWKS_TIMEOUT_MS = 5000;
-const JWKS_CACHE_SECONDS = 600;
 
 // The subject becomes the owner of every row the caller writes: it must be text PostgreSQL stores as
 // sent. A NUL has no place in a text column and a lone surrogate no UTF-8 form (it would be stored as
@@ -16,24 +16,49 @@ const JWKS_CACHE_SECONDS = 600;
 // 1 to 255 code points.
 const STORABLE_SUBJECT = /^[^\p{Cc}\p{Cs}]{1,255}$/u;
 
-function tokenAlgorithm(authorization: string | undefined): string | undefined {
-  const token = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+const bearerToken = (authorization: string | undefined) => authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+
+function tokenHeader(token: string | undefined): { alg?: string; kid?: string } | undefined {
   if (!token) return undefined;
   try {
-    return decode(token).header.alg;
+    return decode(token).header as { alg?: string; kid?: string };
   } catch {
     return undefined;
   }
 }
 
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * Whether the token is spelled the one way it can be: three segments of base64url without padding or stray
+ * bits, the header and payload valid UTF-8. Hono decodes leniently (a signature with a changed last
+ * character still verifies; invalid bytes in `sub` read as U+FFFD, merging distinct subjects into one tenant).
+ */
+function isCanonical(token: string): boolean {
+  const segments = token.split(".").map(fromBase64Url);
+  if (segments.length !== 3 || segments.some((bytes) => bytes === undefined)) return false;
+  try {
+    strictUtf8.decode(segments[0]);
+    strictUtf8.decode(segments[1]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 // HS256 tokens are checked against JWT_SECRET. With an identity provider configured, tokens signed
 // asymmetrically are checked against its keys, and must carry its issuer and this API's audience.
-function verifier({ secret, provider }: Config["auth"], authorization: string | undefined) {
-  if (!provider || tokenAlgorithm(authorization) === "HS256") return jwt({ secret, alg: "HS256" });
-  return jwk(
-    { jwks_uri: provider.jwksUrl, alg: IDENTITY_PROVIDER_ALGORITHMS, verification: { iss: provider.issuer, aud: provider.audience } },
-    { signal: AbortSignal.timeout(JWKS_TIMEOUT_MS), cf: { cacheTtl: JWKS_CACHE_SECONDS, cacheEverything: true } },
-  );
+async function verifier({ secret, provider }: Config["auth"], token: string | undefined) {
+  const header = tokenHeader(token);
+  if (!provider || header?.alg === "HS256") return jwt({ secret, alg: "HS256" });
+  let keys;
+  try {
+    keys = await identityProviderKeys(provider.jwksUrl, header?.kid);
+  } catch (error) {
+    if (!(error instanceof IdentityProviderUnavailableError)) throw error;
+    throw unavailable("The identity provider's keys could not be fetched.", error);
+  }
+  return jwk({ keys, alg: IDENTITY_PROVIDER_ALGORITHMS, verification: { iss: provider.issuer, aud: provider.audience } });
 }
 
 // Hono's challenge names the request URL as its realm, query string included: answer RFC 6750's bare
@@ -47,16 +72,16 @@ const missingToken = (cause: unknown) =>
 /** Authenticates the bearer token and sets `userId` from its `sub`. */
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   const authorization = c.req.header("Authorization");
-  const verify = verifier(c.var.config.auth, authorization);
+  const token = bearerToken(authorization);
+  if (token !== undefined && !isCanonical(token)) throw unauthorized("The bearer token is invalid or expired.");
+  const verify = await verifier(c.var.config.auth, token);
   try {
     await verify(c, async () => {});
   } catch (error) {
     if (error instanceof HTTPException && error.status === 401) {
       throw authorization === undefined ? missingToken(error) : unauthorized("The bearer token is invalid or expired.", error);
     }
-    if (error instanceof HTTPException) throw error;
-    // jwk rethrows a failed key download as a plain Error: the provider is down, not the token bad.
-    throw unavailable("The identity provider's keys could not be fetched.", error);
+    throw error;
   }
   const { sub, exp } = c.get("jwtPayload") as { sub?: unknown; exp?: unknown };
   // Hono checks `exp` only when present: a token without one would never expire.
