@@ -17,8 +17,14 @@ const storable = (text: z.ZodMiniString<string>) =>
 /** The longest value of each client field, in characters; requests and responses share them. */
 export const MAX_LENGTH = { name: 200, email: 254, phone: 40, company: 200 } as const;
 
+// Blank is having no visible character: whitespace, control and format characters and the code points
+// Unicode says to show nothing for (U+200B, U+2060, U+3164, ...) do not make a name, even after trim().
+const VISIBLE = /[^\p{White_Space}\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]/u;
+
 const clientFields = {
-  name: storable(z.string().check(z.trim(), z.minLength(1, "must not be blank"), z.maxLength(MAX_LENGTH.name))),
+  name: storable(
+    z.string().check(z.trim(), z.refine((value) => VISIBLE.test(value), "must not be blank"), z.maxLength(MAX_LENGTH.name)),
+  ),
   email: z.nullish(z.email().check(z.maxLength(MAX_LENGTH.email))),
   phone: z.nullish(storable(z.string().check(z.maxLength(MAX_LENGTH.phone)))),
   company: z.nullish(storable(z.string().check(z.maxLength(MAX_LENGTH.company)))),
@@ -37,7 +43,12 @@ export const updateClientBody = z.partial(z.strictObject(clientFields)).check(
 export const clientParams = z.object({ id: clientId });
 
 // The cursor is checked against its user by the route (see cursor.ts).
+// `limit` is a whole number written in decimal digits as sent: Number() would also read "0x10", "1e1",
+// "+5", "5.0" and " 7 ", each a second spelling of a number. The pattern is the whole of the 1..100 rule.
 export const listClientsQuery = z.strictObject({
-  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 50),
+  limit: z._default(
+    z.pipe(z.string().check(z.regex(/^(?:[1-9][0-9]?|100)$/, "must be a whole number from 1 to 100, in decimal digits")), z.transform(Number)),
+    50,
+  ),
   cursor: z.optional(z.string()),
 });

@@ -9,11 +9,12 @@ import { describe, expect, it } from "vitest";
 import { createBenchDatabase } from "../../bench/database";
 import { startNeonGateway } from "../../local/gateway/gateway";
 import { checkDatabase } from "../../src/db/clients";
+import type { Database } from "../../src/db/connection";
 import { DatabaseUnavailableError } from "../../src/db/errors";
 import { connectionString, databaseUrl, isPostgres, uniqueName } from "../support/node/gateway-fixture";
 
 /** Runs `work` with a database on a gateway of its own, in memory on PGlite, created and dropped on PostgreSQL. */
-async function withDatabase(options: { migrate: boolean; user?: string }, work: (db: ReturnType<typeof drizzle>) => Promise<void>) {
+async function withDatabase(options: { migrate: boolean; user?: string }, work: (db: Database) => Promise<void>) {
   const own = databaseUrl ? await createBenchDatabase(databaseUrl, uniqueName("health")) : undefined;
   try {
     let url = own?.url;

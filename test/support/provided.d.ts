@@ -7,8 +7,8 @@ declare module "vitest" {
     gatewayConnectionString: string;
     /** JWT_SECRET of the worker under test. */
     jwtSecret: string;
-    /** A stand-in identity provider: its JWKS URL and the private key that signs its tokens. */
-    identityProvider: { jwksUrl: string; privateKey: JsonWebKey; keyId: string };
+    /** A stand-in identity provider (see identity-provider.ts): its origin, JWKS URL and the private key that signs its tokens. */
+    identityProvider: { origin: string; jwksUrl: string; privateKey: JsonWebKey; keyId: string };
     /** faults project only: the control server that stops, hangs and restarts its gateway (see faults.ts). */
     gatewayControlUrl: string;
   }

@@ -1,9 +1,10 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { sign } from "hono/jwt";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it, vi } from "vitest";
 import worker from "../../src/index";
 import { call, createClient, expectProblem, newUser, randomId, signToken } from "../support/api";
+import { siblingSpellings } from "../support/base64url";
 
 const base64url = (value: string) => btoa(value).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -37,6 +38,18 @@ const UNSTORABLE_SUBJECTS: [string, string][] = [
   ["256 characters", "u".repeat(256)],
   ["256 astral characters", "😀".repeat(256)],
 ];
+
+const utf8 = (text: string) => new TextEncoder().encode(text);
+const base64urlOfBytes = (bytes: Uint8Array) => base64url(String.fromCharCode(...bytes));
+
+/** An HS256 token whose `sub` is `prefix` followed by raw `bytes`, signed as they are (hono's sign would encode text). */
+async function signPayloadBytes(prefix: string, bytes: number[]) {
+  const payload = new Uint8Array([...utf8(`{"sub":"${prefix}`), ...bytes, ...utf8(`","exp":${nowSeconds() + 600}}`)]);
+  const signingInput = `${base64url(JSON.stringify({ alg: "HS256", typ: "JWT" }))}.${base64urlOfBytes(payload)}`;
+  const key = await crypto.subtle.importKey("raw", utf8(env.JWT_SECRET), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const signature = new Uint8Array(await crypto.subtle.sign("HMAC", key, utf8(signingInput)));
+  return `${signingInput}.${base64urlOfBytes(signature)}`;
+}
 
 describe("authentication on /api", () => {
   const unsigned = (payload: object) =>
@@ -124,6 +137,39 @@ describe("authentication on /api", () => {
     expect(await (await call("GET", `/api/clients/${id}`, { token: victimToken })).json()).toMatchObject({ client: { name: "Victim's" } });
   });
 
+  it("401 for a subject whose signed bytes are not UTF-8, which never reads as another subject", async () => {
+    const victim = `R-${crypto.randomUUID()}`;
+    const id = randomId("c");
+    // U+FFFD twice, sent as UTF-8: a subject like any other, whose client this is.
+    const owner = await signToken(`${victim}\ufffd\ufffd`);
+    expect((await call("POST", "/api/clients", { token: owner, body: { id, name: "Victim's" } })).status).toBe(201);
+    // Bytes that a lenient decoder would read as U+FFFD U+FFFD: invalid, an overlong "/", a UTF-8-encoded surrogate.
+    for (const bytes of [[0xff, 0xfe], [0xc0, 0xaf], [0xed, 0xa0, 0x80]]) {
+      const token = await signPayloadBytes(victim, bytes);
+      for (const [method, path] of [...ROUTES, ["GET", `/api/clients/${id}`] as const]) {
+        const response = await call(method, path, { token, ...bodyFor(method) });
+        await expectProblem(response, 401);
+        expect(response.headers.get("WWW-Authenticate")).toBe('Bearer error="invalid_token"');
+      }
+    }
+    expect(await (await call("GET", `/api/clients/${id}`, { token: owner })).json()).toMatchObject({ client: { name: "Victim's" } });
+  });
+
+  it("401 for a token spelled another way: same bytes, another last character, or padded", async () => {
+    const token = await signToken(randomId("user"));
+    expect((await call("GET", "/api/clients", { token })).status).toBe(200);
+    const [header, payload, signature] = token.split(".") as [string, string, string];
+    const respelled = [
+      ...siblingSpellings(signature).map((sibling) => `${header}.${payload}.${sibling}`),
+      ...siblingSpellings(payload).map((sibling) => `${header}.${sibling}.${signature}`),
+      `${header}.${payload}.${signature}=`,
+      `${header}.${payload}=.${signature}`,
+      `${header}=.${payload}.${signature}`,
+    ];
+    expect(respelled.length).toBeGreaterThanOrEqual(6);
+    for (const variant of respelled) await expectUnauthorized(await call("GET", "/api/clients", { token: variant }));
+  });
+
   it("the challenge never echoes the request URL", async () => {
     const query = "?cursor=secret-looking-value&limit=5";
     const anonymous = await call("GET", `/api/clients${query}`);
@@ -167,7 +213,7 @@ describe("authentication on /api", () => {
 });
 
 // The optional identity provider (JWKS_URL): test/support/node/identity-provider.ts serves an RS256 key's JWKS on loopback.
-const { jwksUrl, privateKey, keyId } = inject("identityProvider");
+const { origin: providerOrigin, jwksUrl, privateKey, keyId } = inject("identityProvider");
 const ISSUER = "https://issuer.test/";
 const AUDIENCE = "clients-api";
 
@@ -177,15 +223,25 @@ async function providerToken(claims: Record<string, unknown>, kid = keyId) {
 
 const providerEnv = { ...env, JWKS_URL: jwksUrl, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE };
 
-function callWithProvider(token: string, path = "/api/clients", method = "GET") {
+function callWithProvider(token: string, path = "/api/clients", method = "GET", environment: Env = providerEnv) {
   const { body } = bodyFor(method);
   const request = new Request(`https://api.test${path}`, {
     method,
     headers: { Authorization: `Bearer ${token}`, ...(body && { "Content-Type": "application/json" }) },
     body: body && JSON.stringify(body),
   });
-  return worker.fetch(request, providerEnv, createExecutionContext());
+  return worker.fetch(request, environment, createExecutionContext());
 }
+
+/** The worker's settings with the keys at `path` of the stand-in provider, under a query of their own (a fresh set of kept keys). */
+const providerAt = (path: string) => {
+  const url = `${providerOrigin}${path}?run=${crypto.randomUUID()}`;
+  return { url, env: { ...providerEnv, JWKS_URL: url } };
+};
+const fetchesOf = async (url: string) => {
+  const { pathname, search } = new URL(url);
+  return Number(await (await fetch(`${providerOrigin}/hits?of=${encodeURIComponent(pathname + search)}`)).text());
+};
 
 describe("authentication with an identity provider (JWKS_URL)", () => {
   it("accepts its token with the right issuer and audience", async () => {
@@ -212,6 +268,51 @@ describe("authentication with an identity provider (JWKS_URL)", () => {
   it("401 for an unknown key id and for a token without sub", async () => {
     await expectUnauthorized(await callWithProvider(await providerToken({ sub: "u", iss: ISSUER, aud: AUDIENCE }, "other-key")));
     await expectUnauthorized(await callWithProvider(await providerToken({ iss: ISSUER, aud: AUDIENCE })));
+  });
+
+  it.each([
+    ["answers after the worker's 5 s timeout", "/slow"],
+    ["answers HTML", "/not-json"],
+    ["answers 500", "/status-500"],
+    ["answers {}", "/empty-object"],
+    ['answers {"keys":{}}', "/keys-not-array"],
+  ])("503 with Retry-After for a valid token when the provider %s", { timeout: 15_000 }, async (_, path) => {
+    const provider = providerAt(path);
+    const token = await providerToken({ sub: randomId("user"), iss: ISSUER, aud: AUDIENCE });
+    const response = await callWithProvider(token, "/api/clients", "GET", provider.env);
+    await expectProblem(response, 503);
+    expect(response.headers.get("Retry-After")).toMatch(/^\d+$/);
+  });
+
+  it("fetches the keys once for many tokens, and once at most in an interval for unknown key ids", async () => {
+    const provider = providerAt("/.well-known/jwks.json");
+    const call = (token: string) => callWithProvider(token, "/api/clients", "GET", provider.env);
+    const valid = () => providerToken({ sub: randomId("user"), iss: ISSUER, aud: AUDIENCE });
+    expect((await call(await valid())).status).toBe(200);
+    const unknownKeys = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => providerToken({ sub: randomId("user"), iss: ISSUER, aud: AUDIENCE }, `made-up-${i}`)),
+    );
+    for (const token of unknownKeys) await expectUnauthorized(await call(token));
+    for (let i = 0; i < 10; i++) expect((await call(await valid())).status).toBe(200);
+    expect(await fetchesOf(provider.url)).toBe(1);
+  });
+
+  it("fetches the keys again for an unknown key id once the interval has passed", async () => {
+    const provider = providerAt("/.well-known/jwks.json");
+    const call = (token: string) => callWithProvider(token, "/api/clients", "GET", provider.env);
+    const unknownKey = () => providerToken({ sub: randomId("user"), iss: ISSUER, aud: AUDIENCE }, "rotated-in");
+    await expectUnauthorized(await call(await unknownKey()));
+    await expectUnauthorized(await call(await unknownKey()));
+    expect(await fetchesOf(provider.url)).toBe(1);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + 31_000);
+      await expectUnauthorized(await call(await unknownKey()));
+      await expectUnauthorized(await call(await unknownKey()));
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(await fetchesOf(provider.url)).toBe(2);
   });
 
   it("401 invalid_token for its token without exp, on every route", async () => {

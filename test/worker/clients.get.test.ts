@@ -91,6 +91,8 @@ describe("GET /api/clients", () => {
     ["limit=101", "/limit"],
     ["limit=abc", "/limit"],
     ["limit=1.5", "/limit"],
+    // Other spellings of a number that Number() would read: only decimal digits as sent are a limit.
+    ...["0x10", "0b11", "0o7", "%2B5", "%207%20", "1e1", "5.0", "007", ""].map((limit) => [`limit=${limit}`, "/limit"]),
     ["cursor=not-a-cursor", "/cursor"],
     [`cursor=${btoa(JSON.stringify(["yesterday", "a"]))}`, "/cursor"],
     ["userId=someone", "/userId"],

@@ -36,6 +36,7 @@ describe("PATCH /api/clients/:id", () => {
     ["no field", {}, ""],
     ["a null name", { name: null }, "/name"],
     ["a blank name", { name: " " }, "/name"],
+    ["a name of only a zero-width space", { name: "\u200b" }, "/name"],
     ["an invalid email", { email: "@" }, "/email"],
     ["the id", { id: "other" }, "/id"],
     ["a userId", { userId: "someone-else" }, "/userId"],

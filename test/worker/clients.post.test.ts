@@ -111,6 +111,9 @@ describe("POST /api/clients", () => {
     const invalidBodies: [string, unknown, string][] = [
       ["no name", {}, "/name"],
       ["a blank name", { name: "   " }, "/name"],
+      ...["\u200b", " \u200b\u2060 ", "\u3164", "\u00ad", "\ufeff", "\u2800"].map(
+        (name): [string, unknown, string] => [`a name of only ${JSON.stringify(name)}, which shows nothing`, { name }, "/name"],
+      ),
       ["a name over 200 characters", { name: "n".repeat(201) }, "/name"],
       ["a name that is not a string", { name: 42 }, "/name"],
       ["an empty id", { name: "A", id: "" }, "/id"],
