@@ -23,7 +23,12 @@ const VISIBLE = /[^\p{White_Space}\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\u
 
 const clientFields = {
   name: storable(
-    z.string().check(z.trim(), z.refine((value) => VISIBLE.test(value), "must not be blank"), z.maxLength(MAX_LENGTH.name)),
+    z.string().check(
+      z.trim(),
+      z.minLength(1, "must not be blank"),
+      z.refine((value) => VISIBLE.test(value), { message: "must not be blank", when: ({ issues }) => issues.length === 0 }),
+      z.maxLength(MAX_LENGTH.name),
+    ),
   ),
   email: z.nullish(z.email().check(z.maxLength(MAX_LENGTH.email))),
   phone: z.nullish(storable(z.string().check(z.maxLength(MAX_LENGTH.phone)))),
@@ -46,9 +51,9 @@ export const clientParams = z.object({ id: clientId });
 // `limit` is a whole number written in decimal digits as sent: Number() would also read "0x10", "1e1",
 // "+5", "5.0" and " 7 ", each a second spelling of a number. The pattern is the whole of the 1..100 rule.
 export const listClientsQuery = z.strictObject({
-  limit: z._default(
-    z.pipe(z.string().check(z.regex(/^(?:[1-9][0-9]?|100)$/, "must be a whole number from 1 to 100, in decimal digits")), z.transform(Number)),
-    50,
+  limit: z.pipe(
+    z._default(z.string().check(z.regex(/^(?:[1-9][0-9]?|100)$/, "must be a whole number from 1 to 100, in decimal digits")), "50"),
+    z.transform(Number),
   ),
   cursor: z.optional(z.string()),
 });
