@@ -2,6 +2,7 @@ import { Hono } from "hono/tiny";
 import type { Config } from "../../config";
 import { checkDatabase } from "../../db/clients";
 import type { AppEnv } from "../app-env";
+import type { Operations } from "../openapi";
 
 /**
  * How long an isolate answers /health with its last check of the database. The route needs no token: however
@@ -22,3 +23,16 @@ export const healthRoutes = new Hono<AppEnv>().get("/", async (c) => {
   await check.outcome;
   return c.json({ status: "ok", database: "ok" } as const, 200);
 });
+
+// See clientsOperations.
+export const healthOperations = /* @__PURE__ */ (() => ({
+  "GET /health": {
+    operationId: "health",
+    tags: ["health"],
+    summary: "Check the worker and that its database can serve the API",
+    description:
+      "Needs no token: for load balancers and uptime checks. The database is asked whether the worker's role may read and write `clients`; each isolate asks at most once every 3 seconds and answers the calls in between with that answer.",
+    security: [],
+    responses: { 200: { description: "Up, and the database can serve the API.", content: "Health" } },
+  },
+}) satisfies Operations)();

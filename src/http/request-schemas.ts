@@ -1,0 +1,73 @@
+// What the API accepts, as zod schemas: the validators of the routes, and the request half of the OpenAPI
+// document. The client fields come from their rules in ./client-fields.ts.
+import en from "zod/v4/locales/en.js";
+import * as z from "zod/mini";
+import type { ClientFieldName } from "../db/schema";
+import { CLIENT_FIELDS, FIELD_NAMES, isRequired, type ClientFields, type FieldRule } from "./client-fields";
+
+// zod/mini sets no locale (every message would read "Invalid input"), and callers read zod's English
+// messages in each field error's `detail`. Imported by path: `z.locales.en` would bundle every locale.
+z.config(en());
+
+export const CLIENT_ID_RULE = "1 to 64 characters of A-Z, a-z, 0-9, _ and -";
+export const clientId = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, `must be ${CLIENT_ID_RULE}`));
+
+// PostgreSQL text cannot hold NUL, and a lone surrogate has no UTF-8 form: refuse both here, as input
+// errors, rather than let the database fail on them.
+export const STORABLE_TEXT_RULE = "must not contain NUL or unpaired surrogates";
+const storable = (text: z.ZodMiniString<string>) =>
+  text.check(z.refine((value) => !value.includes("\0") && !/\p{Cs}/u.test(value), STORABLE_TEXT_RULE));
+
+type Value = z.ZodMiniType<string, string>;
+type FieldInputs = {
+  [K in ClientFieldName]: ClientFields[K] extends { required: true } ? Value : z.ZodMiniOptional<z.ZodMiniNullable<Value>>;
+};
+
+// Blank is having no visible character: white space, control and format characters and the code points
+// Unicode says to show as nothing (U+200B, U+2060, U+3164, ...) do not make a value, even after trim().
+const VISIBLE = /[^\p{White_Space}\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]/u;
+const NOT_BLANK = [
+  z.minLength(1, "must not be blank"),
+  z.refine<string>((value) => VISIBLE.test(value), { message: "must not be blank", when: ({ issues }) => issues.length === 0 }),
+];
+
+function valueOf(rule: FieldRule): Value {
+  if (rule.kind === "email") return z.email().check(z.maxLength(rule.maxLength));
+  const trim = "trim" in rule ? [z.trim()] : [];
+  const nonBlank = isRequired(rule) ? NOT_BLANK : [];
+  return storable(z.string().check(...trim, ...nonBlank, z.maxLength(rule.maxLength)));
+}
+
+// An optional field may be left out, or sent as `null` to have none.
+const fieldInputs = Object.fromEntries(
+  FIELD_NAMES.map((name) => {
+    const rule: FieldRule = CLIENT_FIELDS[name];
+    return [name, isRequired(rule) ? valueOf(rule) : z.nullish(valueOf(rule))];
+  }),
+) as FieldInputs;
+
+export const createClientBody = z.strictObject({ id: z.optional(clientId), ...fieldInputs });
+
+export const updateClientBody = z.partial(z.strictObject(fieldInputs)).check(
+  z.refine((changes) => Object.keys(changes).length > 0, {
+    message: "must change at least one field",
+    // Only for otherwise valid bodies: an unknown key must not also read as "no field".
+    when: ({ issues }) => issues.length === 0,
+  }),
+);
+
+export const clientParams = z.object({ id: clientId });
+
+export const PAGE_SIZE = { min: 1, max: 100, default: 50 } as const;
+
+// The cursor is checked against its user by the route (see cursor.ts).
+// `limit` is a whole number in decimal digits as sent: Number() alone would also read "0x10", "0b11", "1e1",
+// "+5", "5.0" and " 7 ", each another spelling of a number.
+export const DECIMAL_DIGITS_RULE = "must be a whole number in decimal digits, without sign, spaces or leading zeros";
+export const listClientsQuery = z.strictObject({
+  limit: z.pipe(
+    z._default(z.string().check(z.regex(/^(?:0|[1-9][0-9]*)$/, DECIMAL_DIGITS_RULE)), String(PAGE_SIZE.default)),
+    z.coerce.number<string>().check(z.minimum(PAGE_SIZE.min), z.maximum(PAGE_SIZE.max)),
+  ),
+  cursor: z.optional(z.string()),
+});
