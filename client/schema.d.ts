@@ -7,7 +7,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Check the worker and its database (`select 1`) */
+        /**
+         * Check the worker and that its database can serve the API
+         * @description Needs no token: for load balancers and uptime checks. The database is asked whether the worker's role may read and write `clients`; each isolate asks at most once every 3 seconds and answers the calls in between with that answer.
+         */
         get: operations["health"];
         put?: never;
         post?: never;
@@ -72,7 +75,7 @@ export interface components {
         CreateClient: {
             /** @description 1 to 64 characters of A-Z, a-z, 0-9, _ and -, unique per caller: in practice the chat id. Made up by the server when absent. */
             id?: string;
-            /** @description 1 to 200 characters after trimming surrounding white space. */
+            /** @description 1 to 200 characters after trimming surrounding white space, with at least one visible character. */
             name: string;
             /** @description A valid address of at most 254 characters, unique among the caller's clients regardless of case. `null` for none. */
             email?: string | null;
@@ -83,7 +86,7 @@ export interface components {
         };
         /** @description Text fields must not contain NUL or unpaired surrogates. */
         UpdateClient: {
-            /** @description 1 to 200 characters after trimming surrounding white space. */
+            /** @description 1 to 200 characters after trimming surrounding white space, with at least one visible character. */
             name?: string;
             /** @description A valid address of at most 254 characters, unique among the caller's clients regardless of case. `null` for none. */
             email?: string | null;
@@ -451,7 +454,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Up, and the database answers. */
+            /** @description Up, and the database can serve the API. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -459,6 +462,16 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description The URL is longer than the platform takes (Cloudflare: 16 KB; `wrangler dev`: its own limit). Answered by Cloudflare's edge, or locally by the runtime, before the worker runs: a page of its own, not `application/problem+json`. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "text/plain": string;
                 };
             };
             /**
@@ -491,7 +504,7 @@ export interface operations {
     listClients: {
         parameters: {
             query?: {
-                /** @description Clients per page, 1 to 100. */
+                /** @description Clients per page, 1 to 100, in decimal digits (no sign, spaces, exponent or leading zeros). */
                 limit?: number;
                 /** @description The `nextCursor` of the previous page; absent for the first page. Opaque, tamper-evident and bound to the caller: any other value answers `400` naming `/cursor`. */
                 cursor?: string;
@@ -543,6 +556,16 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem401"];
+                };
+            };
+            /** @description The URL is longer than the platform takes (Cloudflare: 16 KB; `wrangler dev`: its own limit). Answered by Cloudflare's edge, or locally by the runtime, before the worker runs: a page of its own, not `application/problem+json`. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "text/plain": string;
                 };
             };
             /** @description `rate-limited`: Too many requests from this user. Retry after the time in Retry-After. */
@@ -668,7 +691,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
-            /** @description `payload-too-large`: The request body exceeds 16384 bytes. */
+            /**
+             * @description `payload-too-large`: The request body exceeds 16384 bytes.
+             *
+             *     A body over the Cloudflare plan's limit (100 MB on Free and Pro) is refused by Cloudflare's edge itself, with a page of its own (`text/html`), before the worker runs.
+             */
             413: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -676,6 +703,17 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem413"];
+                    "text/html": string;
+                };
+            };
+            /** @description The URL is longer than the platform takes (Cloudflare: 16 KB; `wrangler dev`: its own limit). Answered by Cloudflare's edge, or locally by the runtime, before the worker runs: a page of its own, not `application/problem+json`. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "text/plain": string;
                 };
             };
             /** @description `unsupported-media-type`: Send the body as application/json. */
@@ -791,6 +829,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem404"];
                 };
             };
+            /** @description The URL is longer than the platform takes (Cloudflare: 16 KB; `wrangler dev`: its own limit). Answered by Cloudflare's edge, or locally by the runtime, before the worker runs: a page of its own, not `application/problem+json`. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "text/plain": string;
+                };
+            };
             /** @description `rate-limited`: Too many requests from this user. Retry after the time in Retry-After. */
             429: {
                 headers: {
@@ -890,6 +938,16 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem404"];
+                };
+            };
+            /** @description The URL is longer than the platform takes (Cloudflare: 16 KB; `wrangler dev`: its own limit). Answered by Cloudflare's edge, or locally by the runtime, before the worker runs: a page of its own, not `application/problem+json`. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "text/plain": string;
                 };
             };
             /** @description `rate-limited`: Too many requests from this user. Retry after the time in Retry-After. */
@@ -1015,7 +1073,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem409"];
                 };
             };
-            /** @description `payload-too-large`: The request body exceeds 16384 bytes. */
+            /**
+             * @description `payload-too-large`: The request body exceeds 16384 bytes.
+             *
+             *     A body over the Cloudflare plan's limit (100 MB on Free and Pro) is refused by Cloudflare's edge itself, with a page of its own (`text/html`), before the worker runs.
+             */
             413: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1023,6 +1085,17 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem413"];
+                    "text/html": string;
+                };
+            };
+            /** @description The URL is longer than the platform takes (Cloudflare: 16 KB; `wrangler dev`: its own limit). Answered by Cloudflare's edge, or locally by the runtime, before the worker runs: a page of its own, not `application/problem+json`. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "text/plain": string;
                 };
             };
             /** @description `unsupported-media-type`: Send the body as application/json. */

@@ -84,7 +84,7 @@ function componentSchemas(io: "input" | "output", schemas: Record<string, z.ZodM
 function fieldNote(rule: FieldRule): string {
   const required = "required" in rule;
   const length = required ? `1 to ${rule.maxLength} characters` : `At most ${rule.maxLength} characters`;
-  const trimmed = "trim" in rule ? " after trimming surrounding white space" : "";
+  const trimmed = "trim" in rule ? ` after trimming surrounding white space${required ? ", with at least one visible character" : ""}` : "";
   const kind = rule.kind === "email" ? `A valid address of at most ${rule.maxLength} characters` : `${length}${trimmed}`;
   const note = "note" in rule ? `, ${rule.note}` : "";
   return `${kind}${note}.${required ? "" : " `null` for none."}`;
@@ -175,6 +175,33 @@ function problemResponse(status: number, problems: Problem[]) {
   };
 }
 
+// ---- what the platform answers before the worker does (docs/api.md) -------------------------------
+
+const PLATFORM_PAGE = { schema: { type: "string" } };
+
+/** Every operation: Cloudflare's edge refuses a long URL itself, so the answer is its page, not a problem. */
+const URL_TOO_LONG = {
+  description:
+    "The URL is longer than the platform takes (Cloudflare: 16 KB; `wrangler dev`: its own limit). Answered by Cloudflare's edge, or locally by the runtime, before the worker runs: a page of its own, not `application/problem+json`.",
+  content: { "text/html": PLATFORM_PAGE, "text/plain": PLATFORM_PAGE },
+};
+
+const BODY_OVER_PLAN =
+  "A body over the Cloudflare plan's limit (100 MB on Free and Pro) is refused by Cloudflare's edge itself, with a page of its own (`text/html`), before the worker runs.";
+
+type Responses = Record<string, { description: string; content?: Record<string, unknown> }>;
+
+function withPlatformAnswers(responses: Responses): Responses {
+  const tooLarge = responses[413];
+  return {
+    ...responses,
+    ...(tooLarge && {
+      413: { ...tooLarge, description: `${tooLarge.description}\n\n${BODY_OVER_PLAN}`, content: { ...tooLarge.content, "text/html": PLATFORM_PAGE } },
+    }),
+    414: URL_TOO_LONG,
+  };
+}
+
 function groupByStatus(problems: Problem[]): Map<number, Problem[]> {
   const byStatus = new Map<number, Problem[]>();
   for (const problem of new Set(problems)) {
@@ -190,8 +217,9 @@ const API_DESCRIPTION = `Creates and serves *clients*, the customer record behin
 
 Every route but \`/health\` needs \`Authorization: Bearer <JWT>\`; the caller is the token's \`sub\`, and a client
 belongs to that caller only: another user's id answers \`404\`, exactly like a missing one. The token must carry
-\`exp\`, and its \`sub\` must be 1 to 255 characters of text without control characters or unpaired surrogates
-(else \`401\`).
+\`exp\`, and its \`sub\` must be 1 to 255 characters of text without control characters or unpaired surrogates,
+signed as valid UTF-8, and each of its three parts base64url in its one spelling (no padding, no respelled
+last character) (else \`401\`).
 
 **Rate limits.** Each caller has a limit on writes (\`POST\`, \`PATCH\`, \`DELETE\`) and a looser one on reads
 (\`GET\`), per minute. Over a limit the answer is \`429\` with \`Retry-After\`, before anything else is done:
@@ -258,7 +286,7 @@ export function openApiDocument(app: Hono<any, any, any>, operations: Operations
             },
           },
         }),
-        responses: {
+        responses: withPlatformAnswers({
           ...Object.fromEntries(
             Object.entries(responses).map(([status, { description, content, headers = [] }]) => [
               status,
@@ -270,7 +298,7 @@ export function openApiDocument(app: Hono<any, any, any>, operations: Operations
             ]),
           ),
           ...Object.fromEntries([...groupByStatus(problems)].map(([status, list]) => [status, problemResponse(status, list)])),
-        },
+        }),
       },
     };
   }

@@ -60,14 +60,18 @@ export const clientParams = z.object({ id: clientId });
 
 export const PAGE_SIZE = { min: 1, max: 100, default: 50 } as const;
 
-// The cursor is checked against its user by the route (see cursor.ts).
 // `limit` is a whole number in decimal digits as sent: Number() alone would also read "0x10", "0b11", "1e1",
-// "+5", "5.0" and " 7 ", each another spelling of a number.
+// "+5", "5.0" and " 7 ", each another spelling of a number. The document describes the number it becomes.
 export const DECIMAL_DIGITS_RULE = "must be a whole number in decimal digits, without sign, spaces or leading zeros";
+const DECIMAL_DIGITS = /^(?:0|[1-9][0-9]*)$/;
+const decimalInteger = z.transform((value: unknown, context) => {
+  if (value === undefined || (typeof value === "string" && DECIMAL_DIGITS.test(value))) return value && Number(value);
+  context.issues.push({ code: "custom", message: DECIMAL_DIGITS_RULE, input: value });
+  return z.NEVER;
+});
+
+// The cursor is checked against its user by the route (see cursor.ts).
 export const listClientsQuery = z.strictObject({
-  limit: z.pipe(
-    z._default(z.string().check(z.regex(/^(?:0|[1-9][0-9]*)$/, DECIMAL_DIGITS_RULE)), String(PAGE_SIZE.default)),
-    z.coerce.number<string>().check(z.minimum(PAGE_SIZE.min), z.maximum(PAGE_SIZE.max)),
-  ),
+  limit: z.pipe(decimalInteger, z._default(z.number().check(z.int(), z.minimum(PAGE_SIZE.min), z.maximum(PAGE_SIZE.max)), PAGE_SIZE.default)),
   cursor: z.optional(z.string()),
 });

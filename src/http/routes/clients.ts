@@ -92,7 +92,7 @@ export const clientsOperations = /* @__PURE__ */ (() => ({
     tags: ["clients"],
     summary: "List the caller's clients, newest first, a page at a time",
     parameters: {
-      limit: `Clients per page, ${PAGE_SIZE.min} to ${PAGE_SIZE.max}.`,
+      limit: `Clients per page, ${PAGE_SIZE.min} to ${PAGE_SIZE.max}, in decimal digits (no sign, spaces, exponent or leading zeros).`,
       cursor:
         "The `nextCursor` of the previous page; absent for the first page. Opaque, tamper-evident and bound to the caller: any other value answers `400` naming `/cursor`.",
     },
