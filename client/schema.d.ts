@@ -346,7 +346,7 @@ export interface operations {
                 };
             };
             /**
-             * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be set.
+             * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be a postgres:// or postgresql:// connection string.
              *
              *     `internal`: An unexpected error occurred.
              */
@@ -441,7 +441,7 @@ export interface operations {
                 };
             };
             /**
-             * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be set.
+             * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be a postgres:// or postgresql:// connection string.
              *
              *     `internal`: An unexpected error occurred.
              */
@@ -584,7 +584,7 @@ export interface operations {
                 };
             };
             /**
-             * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be set.
+             * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be a postgres:// or postgresql:// connection string.
              *
              *     `internal`: An unexpected error occurred.
              */
@@ -687,7 +687,7 @@ export interface operations {
                 };
             };
             /**
-             * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be set.
+             * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be a postgres:// or postgresql:// connection string.
              *
              *     `internal`: An unexpected error occurred.
              */
@@ -788,7 +788,7 @@ export interface operations {
                 };
             };
             /**
-             * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be set.
+             * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be a postgres:// or postgresql:// connection string.
              *
              *     `internal`: An unexpected error occurred.
              */
@@ -931,7 +931,7 @@ export interface operations {
                 };
             };
             /**
-             * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be set.
+             * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be a postgres:// or postgresql:// connection string.
              *
              *     `internal`: An unexpected error occurred.
              */
