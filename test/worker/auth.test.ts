@@ -1,8 +1,6 @@
-import { createExecutionContext } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { sign } from "hono/jwt";
+import { env } from "cloudflare:workers";
 import { describe, expect, inject, it, vi } from "vitest";
-import worker from "../../src/index";
 import { call, createClient, expectProblem, newUser, randomId, signToken } from "../support/api";
 import { siblingSpellings } from "../support/base64url";
 
@@ -221,22 +219,15 @@ async function providerToken(claims: Record<string, unknown>, kid = keyId) {
   return sign({ exp: nowSeconds() + 600, ...claims }, { ...privateKey, kid, alg: "RS256" }, "RS256");
 }
 
-const providerEnv = { ...env, JWKS_URL: jwksUrl, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE };
+const provider = { JWKS_URL: jwksUrl, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE };
 
-function callWithProvider(token: string, path = "/api/clients", method = "GET", environment: Env = providerEnv) {
-  const { body } = bodyFor(method);
-  const request = new Request(`https://api.test${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, ...(body && { "Content-Type": "application/json" }) },
-    body: body && JSON.stringify(body),
-  });
-  return worker.fetch(request, environment, createExecutionContext());
-}
+const callWithProvider = (token: string, path = "/api/clients", method = "GET", settings: Record<string, unknown> = provider) =>
+  call(method, path, { token, ...bodyFor(method), settings });
 
 /** The worker's settings with the keys at `path` of the stand-in provider, under a query of their own (a fresh set of kept keys). */
 const providerAt = (path: string) => {
   const url = `${providerOrigin}${path}?run=${crypto.randomUUID()}`;
-  return { url, env: { ...providerEnv, JWKS_URL: url } };
+  return { url, settings: { ...provider, JWKS_URL: url } };
 };
 const fetchesOf = async (url: string) => {
   const { pathname, search } = new URL(url);
@@ -277,42 +268,42 @@ describe("authentication with an identity provider (JWKS_URL)", () => {
     ["answers {}", "/empty-object"],
     ['answers {"keys":{}}', "/keys-not-array"],
   ])("503 with Retry-After for a valid token when the provider %s", { timeout: 15_000 }, async (_, path) => {
-    const provider = providerAt(path);
+    const keysAt = providerAt(path);
     const token = await providerToken({ sub: randomId("user"), iss: ISSUER, aud: AUDIENCE });
-    const response = await callWithProvider(token, "/api/clients", "GET", provider.env);
+    const response = await callWithProvider(token, "/api/clients", "GET", keysAt.settings);
     await expectProblem(response, 503);
     expect(response.headers.get("Retry-After")).toMatch(/^\d+$/);
   });
 
   it("fetches the keys once for many tokens, and once at most in an interval for unknown key ids", async () => {
-    const provider = providerAt("/.well-known/jwks.json");
-    const call = (token: string) => callWithProvider(token, "/api/clients", "GET", provider.env);
+    const keysAt = providerAt("/.well-known/jwks.json");
+    const list = (token: string) => callWithProvider(token, "/api/clients", "GET", keysAt.settings);
     const valid = () => providerToken({ sub: randomId("user"), iss: ISSUER, aud: AUDIENCE });
-    expect((await call(await valid())).status).toBe(200);
+    expect((await list(await valid())).status).toBe(200);
     const unknownKeys = await Promise.all(
       Array.from({ length: 50 }, (_, i) => providerToken({ sub: randomId("user"), iss: ISSUER, aud: AUDIENCE }, `made-up-${i}`)),
     );
-    for (const token of unknownKeys) await expectUnauthorized(await call(token));
-    for (let i = 0; i < 10; i++) expect((await call(await valid())).status).toBe(200);
-    expect(await fetchesOf(provider.url)).toBe(1);
+    for (const token of unknownKeys) await expectUnauthorized(await list(token));
+    for (let i = 0; i < 10; i++) expect((await list(await valid())).status).toBe(200);
+    expect(await fetchesOf(keysAt.url)).toBe(1);
   });
 
   it("fetches the keys again for an unknown key id once the interval has passed", async () => {
-    const provider = providerAt("/.well-known/jwks.json");
-    const call = (token: string) => callWithProvider(token, "/api/clients", "GET", provider.env);
+    const keysAt = providerAt("/.well-known/jwks.json");
+    const list = (token: string) => callWithProvider(token, "/api/clients", "GET", keysAt.settings);
     const unknownKey = () => providerToken({ sub: randomId("user"), iss: ISSUER, aud: AUDIENCE }, "rotated-in");
-    await expectUnauthorized(await call(await unknownKey()));
-    await expectUnauthorized(await call(await unknownKey()));
-    expect(await fetchesOf(provider.url)).toBe(1);
+    await expectUnauthorized(await list(await unknownKey()));
+    await expectUnauthorized(await list(await unknownKey()));
+    expect(await fetchesOf(keysAt.url)).toBe(1);
     vi.useFakeTimers({ toFake: ["Date"] });
     try {
       vi.setSystemTime(Date.now() + 31_000);
-      await expectUnauthorized(await call(await unknownKey()));
-      await expectUnauthorized(await call(await unknownKey()));
+      await expectUnauthorized(await list(await unknownKey()));
+      await expectUnauthorized(await list(await unknownKey()));
     } finally {
       vi.useRealTimers();
     }
-    expect(await fetchesOf(provider.url)).toBe(2);
+    expect(await fetchesOf(keysAt.url)).toBe(2);
   });
 
   it("401 invalid_token for its token without exp, on every route", async () => {
