@@ -1,5 +1,10 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { assertLocalDatabase } from "./local/tooling/database-guard";
+import { checkOrExit } from "./local/tooling/dev-checks";
+
+// The tests migrate and write: only into a database on this machine, unless ALLOW_REMOTE_DATABASE=1.
+await checkOrExit("npm test", () => assertLocalDatabase(process.env.DATABASE_URL));
 
 // The plugin reads wrangler.toml through wrangler, which would speak up for every test file about the
 // worker's secrets ("Using secrets defined in .dev.vars", "Missing required secrets"): the tests bind their

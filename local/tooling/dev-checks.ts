@@ -5,8 +5,23 @@ import { createServer } from "node:net";
 import { relative } from "node:path";
 import { parseEnv } from "node:util";
 import pg from "pg";
+import { DataFolderInUseError } from "./data-lock";
 
 export class StartupError extends Error {}
+
+/**
+ * Runs a script's checks before it starts anything: a StartupError (or a data folder in use) ends the process
+ * with its one line, prefixed by the script's name, and exit code 1.
+ */
+export async function checkOrExit<T>(script: string, checks: () => T | Promise<T>): Promise<T> {
+  try {
+    return await checks();
+  } catch (err) {
+    if (!(err instanceof StartupError || err instanceof DataFolderInUseError)) throw err;
+    console.error(`${script}: ${err.message}`);
+    process.exit(1);
+  }
+}
 
 const CONNECT_TIMEOUT_MS = 5000;
 

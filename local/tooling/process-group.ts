@@ -4,6 +4,7 @@
 // parent ends without doing so (killed with SIGKILL, say), so nothing is ever left behind holding a port.
 import { type ChildProcess, spawn, type SpawnOptions } from "node:child_process";
 import type { Socket } from "node:net";
+import { constants as osConstants } from "node:os";
 
 const GRACE_MS = 3000;
 // Reads its stdin (a pipe from this process) until the operating system closes it, then stops the group $1:
@@ -69,3 +70,24 @@ function groupAlive(pgid: number): boolean {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const PARENT_POLL_MS = 500;
+
+/**
+ * Runs `command` as the leader of a process group of its own, passes its output through and ends with its exit
+ * code; everything it starts ends with it. Ctrl-C (SIGINT) or SIGTERM here, or the end of this process's parent
+ * (npm killed: nobody would pass a signal on), stops the whole group; the end of this process itself, however
+ * it comes, is the guard's cue. The command gets SIGTERM first, so it can close what it opened in order.
+ */
+export function superviseGroup(command: string, args: string[]): void {
+  // stdin stays here: a process group in the background that reads the terminal would be stopped (SIGTTIN).
+  const group = spawnGroup(command, args, { stdio: ["ignore", "inherit", "inherit"] });
+  const stop = () => void group.stop();
+  process.on("SIGINT", stop).on("SIGTERM", stop).on("SIGHUP", stop);
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && stop(), PARENT_POLL_MS).unref();
+  group.child.once("exit", async (code, signal) => {
+    await group.stop(); // what the command left running
+    process.exit(code ?? 128 + (signal ? osConstants.signals[signal] : 0));
+  });
+}

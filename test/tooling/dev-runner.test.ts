@@ -3,25 +3,20 @@
 // runner ends, nothing it started is left running or holding the port.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cliEnv, makeCheckout } from "../support/node/checkout";
 import { freePort } from "../support/node/free-port";
+import { alive, commandLine, descendants, portIsFree, waitFor } from "../support/node/processes";
 
-const repo = fileURLToPath(new URL("../..", import.meta.url));
 const START_TIMEOUT_MS = 120_000;
 let checkout: string;
+let removeCheckout: () => void;
 
-beforeAll(() => {
-  checkout = mkdtempSync(join(tmpdir(), "dev-runner-"));
-  cpSync(join(repo, "local"), join(checkout, "local"), { recursive: true });
-  for (const file of ["wrangler.toml", "package.json", ".dev.vars.example"]) copyFileSync(join(repo, file), join(checkout, file));
-  for (const dir of ["node_modules", "src", "migrations", "scripts", "public"]) symlinkSync(join(repo, dir), join(checkout, dir));
-});
-afterAll(() => rmSync(checkout, { recursive: true, force: true }));
+beforeAll(() => ({ dir: checkout, remove: removeCheckout } = makeCheckout("dev-runner")));
+afterAll(() => removeCheckout());
 
 interface Run {
   child: ChildProcess;
@@ -32,7 +27,7 @@ interface Run {
 function startDev(env: Record<string, string> = {}, args: string[] = []): Run {
   const child = spawn(process.execPath, ["--import", "tsx", "local/bin/dev.ts", ...args], {
     cwd: checkout,
-    env: { ...process.env, PATH: `${repo}node_modules/.bin:${process.env.PATH}`, DATABASE_URL: "", ...env },
+    env: cliEnv(env),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -47,55 +42,6 @@ async function runDev(env: Record<string, string> = {}, args: string[] = []) {
   const run = startDev(env, args);
   const code = await run.exited;
   return { code, output: run.output() };
-}
-
-async function portIsFree(port: number): Promise<boolean> {
-  const server = createServer();
-  return new Promise((resolve) => {
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-  });
-}
-
-/** Every live process descending from `pid`, by the parent links in /proc. */
-function descendants(pid: number): number[] {
-  const parents = new Map<number, number>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // "pid (comm) state ppid ...": comm may hold spaces, so read after its closing parenthesis.
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (state !== "Z") parents.set(Number(entry), Number(ppid));
-    } catch {
-      // the process ended while being listed
-    }
-  }
-  const found: number[] = [];
-  for (let frontier = [pid]; frontier.length > 0; ) {
-    frontier = [...parents].filter(([, parent]) => frontier.includes(parent)).map(([child]) => child);
-    found.push(...frontier);
-  }
-  return found;
-}
-
-function alive(pids: number[]): number[] {
-  return pids.filter((pid) => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-    } catch {
-      return false;
-    }
-  });
-}
-
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
-    if (condition()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return condition();
 }
 
 async function startUntilReady(port: number): Promise<{ run: Run; started: number[] }> {
@@ -225,7 +171,7 @@ describe("dev runner leaves nothing behind", { timeout: START_TIMEOUT_MS }, () =
   it("stops everything, with a non-zero exit, when wrangler dies", async () => {
     const port = await freePort();
     const { run, started } = await startUntilReady(port);
-    const wrangler = started.find((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("wrangler-dist/cli.js"));
+    const wrangler = started.find((pid) => commandLine(pid).includes("wrangler-dist/cli.js"));
     expect(wrangler).toBeDefined();
     process.kill(wrangler!, "SIGKILL");
     expect(await run.exited).not.toBe(0);

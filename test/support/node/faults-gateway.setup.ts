@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { type NeonGateway, startNeonGateway } from "../../../local/gateway/gateway";
+import { projectDatabase } from "./run-database";
 
 export type GatewayState = "up" | "down" | "hang";
 const STATES: readonly string[] = ["up", "down", "hang"] satisfies GatewayState[];
@@ -34,7 +35,8 @@ async function listenSilently(port: number) {
  * and a file that changes the state must restore "up" when it ends.
  */
 export default async function setup(project: TestProject) {
-  const databaseUrl = process.env.DATABASE_URL;
+  const database = await projectDatabase("faults");
+  const databaseUrl = database.url;
   const dataDir = databaseUrl ? undefined : await mkdtemp(join(tmpdir(), "clients-api-faults-"));
   let gateway: NeonGateway | undefined = await startNeonGateway({ port: 0, databaseUrl, dataDir, migrate: true });
   // It comes back with the same credentials, which the worker holds.
@@ -83,5 +85,6 @@ export default async function setup(project: TestProject) {
     await new Promise((resolve) => control.close(resolve));
     await enter("down");
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await database.drop();
   };
 }
