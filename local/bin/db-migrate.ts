@@ -2,8 +2,7 @@
 // this machine unless ALLOW_REMOTE_DATABASE=1; `npm run deploy` migrates a deployed one), and says how many.
 import { redactPassword } from "../gateway/connection-string";
 import { describeMigration, hasMigrations, migratePostgres, migrationsFolder } from "../gateway/migrations";
-import { assertLocalDatabase } from "../tooling/database-guard";
-import { assertPostgresUrl, checkOrExit, StartupError } from "../tooling/dev-checks";
+import { assertLocalDatabase, assertPostgresUrl, checkOrExit, StartupError } from "../tooling/dev-checks";
 
 const databaseUrl = await checkOrExit("db:migrate", () => {
   const url = process.env.DATABASE_URL;

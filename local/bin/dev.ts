@@ -5,9 +5,8 @@
 import { fileURLToPath } from "node:url";
 import { parseArgs, stripVTControlCharacters } from "node:util";
 import { lockDataFolder } from "../tooling/data-lock";
-import { assertLocalDatabase } from "../tooling/database-guard";
 import {
-  assertDatabaseReachable, assertPortFree, assertPostgresUrl, checkOrExit, parsePort, readDevVars,
+  assertDatabaseReachable, assertLocalDatabase, assertPortFree, assertPostgresUrl, checkOrExit, parsePort, readDevVars,
 } from "../tooling/dev-checks";
 import type { NeonGateway } from "../gateway/gateway";
 import { type ProcessGroup, spawnGroup } from "../tooling/process-group";

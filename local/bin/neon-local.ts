@@ -2,8 +2,7 @@
 import { parseArgs } from "node:util";
 import { startNeonGateway } from "../gateway/gateway";
 import { redactPassword } from "../gateway/connection-string";
-import { assertLocalDatabase } from "../tooling/database-guard";
-import { checkOrExit } from "../tooling/dev-checks";
+import { assertLocalDatabase, checkOrExit } from "../tooling/dev-checks";
 
 const usage = `Usage: npm run neon:local -- [options]
   --port N            listen port (default 4444; 0 picks a free one)

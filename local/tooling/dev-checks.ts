@@ -6,6 +6,7 @@ import { relative } from "node:path";
 import { parseEnv } from "node:util";
 import pg from "pg";
 import { DataFolderInUseError } from "./data-lock";
+import { remoteDatabaseRefusal } from "./database-guard";
 
 export class StartupError extends Error {}
 
@@ -75,6 +76,12 @@ export function assertPostgresUrl(value: string | undefined, name: string): asse
   if (!url.hostname || url.pathname.length <= 1) {
     throw new StartupError(`${name} needs a host and a database name (${expected})`);
   }
+}
+
+/** Refuses a database on another machine (see database-guard.ts). */
+export function assertLocalDatabase(databaseUrl: string | undefined, name?: string): void {
+  const refusal = remoteDatabaseRefusal(databaseUrl, name);
+  if (refusal) throw new StartupError(refusal);
 }
 
 /** Connects once to the PostgreSQL of `databaseUrl`, telling an unreachable server from a missing database. */

@@ -1,10 +1,12 @@
 // The local database that `npm run dev` uses, for the other local scripts (db:seed, db:studio, db:reset, db:psql):
 // the PostgreSQL of $DATABASE_URL when set (on this machine, see database-guard.ts), else the embedded PGlite
 // folder in .data/, locked against a second user.
+import { PGlite } from "@electric-sql/pglite";
+import { mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import { type MigrationOutcome, migratePglite } from "../gateway/migrations";
 import { lockDataFolder } from "./data-lock";
-import { assertLocalDatabase } from "./database-guard";
-import { assertDatabaseReachable, assertPostgresUrl, checkOrExit } from "./dev-checks";
+import { assertDatabaseReachable, assertLocalDatabase, assertPostgresUrl, checkOrExit } from "./dev-checks";
 
 export const pgliteDataDir = fileURLToPath(new URL("../../.data/pglite", import.meta.url));
 
@@ -27,4 +29,11 @@ export function claimLocalDatabase(script: string): Promise<LocalDatabase> {
     await assertDatabaseReachable(databaseUrl);
     return { databaseUrl };
   });
+}
+
+/** The local PGlite database in `dataDir`, created if need be and migrated. */
+export async function openMigratedPglite(dataDir: string): Promise<{ db: PGlite; migration: MigrationOutcome }> {
+  await mkdir(dataDir, { recursive: true }); // PGlite creates only the last level
+  const db = await PGlite.create({ dataDir });
+  return { db, migration: await migratePglite(db) };
 }

@@ -3,6 +3,7 @@
 // only the parent, which then stops the group in its own order. A guard process stops the group too if the
 // parent ends without doing so (killed with SIGKILL, say), so nothing is ever left behind holding a port.
 import { type ChildProcess, spawn, type SpawnOptions } from "node:child_process";
+import { readFileSync } from "node:fs";
 import type { Socket } from "node:net";
 import { constants as osConstants } from "node:os";
 
@@ -69,6 +70,16 @@ function groupAlive(pgid: number): boolean {
   }
 }
 
+/** The parent of `pid` from /proc (Linux); undefined where there is none or it is gone. */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return undefined;
+  }
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const PARENT_POLL_MS = 500;
@@ -84,8 +95,11 @@ export function superviseGroup(command: string, args: string[]): void {
   const group = spawnGroup(command, args, { stdio: ["ignore", "inherit", "inherit"] });
   const stop = () => void group.stop();
   process.on("SIGINT", stop).on("SIGTERM", stop).on("SIGHUP", stop);
+  // npm runs a script through `sh -c`, which outlives a killed npm: the parent's parent is watched too.
   const parent = process.ppid;
-  setInterval(() => process.ppid !== parent && stop(), PARENT_POLL_MS).unref();
+  const grandparent = parentOf(parent);
+  const orphaned = () => process.ppid !== parent || parentOf(parent) !== grandparent;
+  setInterval(() => orphaned() && stop(), PARENT_POLL_MS).unref();
   group.child.once("exit", async (code, signal) => {
     await group.stop(); // what the command left running
     process.exit(code ?? 128 + (signal ? osConstants.signals[signal] : 0));
