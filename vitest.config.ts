@@ -29,7 +29,7 @@ const workersProject = (
     cloudflareTest(({ inject }) => ({
       // workerd's own diagnostics (on stderr, not tied to a test, so `silent` cannot hold them back).
       verbose,
-      wrangler: { configPath: "./wrangler.toml" },
+      wrangler: { configPath: "./wrangler.toml", environment: "development" },
       miniflare: {
         bindings: {
           NEON_FETCH_ENDPOINT: inject("gatewayUrl"),

@@ -19,6 +19,8 @@ const app = new Hono<AppEnv>()
   .use(requestId())
   .use(requestLog)
   .use(secureHeaders())
+  // A browser pointed at the API's address finds its documentation; settings play no part in that.
+  .get("/", (c) => c.redirect("/docs", 302))
   .use(config)
   .use(
     cors({

@@ -93,7 +93,7 @@ const gateway = (started.gateway = await startNeonGateway(gatewayOptions).catch(
 ));
 const wrangler = (started.wrangler = spawnGroup(
   `${root}node_modules/.bin/wrangler`,
-  ["dev", "--ip", host, "--port", String(port), "--var", `NEON_FETCH_ENDPOINT:${gateway.url}`,
+  ["dev", "--env", "development", "--ip", host, "--port", String(port), "--var", `NEON_FETCH_ENDPOINT:${gateway.url}`,
     "--show-interactive-dev-session=false"],
   {
     cwd: root,

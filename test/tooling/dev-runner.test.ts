@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cliEnv, makeCheckout } from "../support/node/checkout";
 import { freePort } from "../support/node/free-port";
+import { startPasswordServer } from "../support/node/postgres-stand-ins";
 import { alive, commandLine, descendants, portIsFree, waitFor } from "../support/node/processes";
 
 const START_TIMEOUT_MS = 120_000;
@@ -117,11 +118,15 @@ describe("dev runner start-up checks: one line, exit code 1, nothing started", {
     expectOneLine(await runDev({ DATABASE_URL: "mysql://u:p@localhost/db" }), /^dev: DATABASE_URL is a mysql:\/\/ URL, not a PostgreSQL one/);
   });
 
-  it("tells an unreachable server from a missing database, and suggests createdb", async () => {
+  it("tells an unreachable server or host from a missing database, and suggests createdb", async () => {
     const closedPort = await freePort();
     expectOneLine(
       await runDev({ DATABASE_URL: `postgres://postgres@127.0.0.1:${closedPort}/test` }),
-      new RegExp(`^dev: cannot reach PostgreSQL at 127\\.0\\.0\\.1:${closedPort} \\(DATABASE_URL\\): ECONNREFUSED`),
+      new RegExp(`^dev: cannot reach PostgreSQL at 127\\.0\\.0\\.1:${closedPort} \\(DATABASE_URL\\): connection refused; is the server running`),
+    );
+    expectOneLine(
+      await runDev({ DATABASE_URL: "postgres://postgres@db.invalid/test", ALLOW_REMOTE_DATABASE: "1" }),
+      /^dev: cannot reach PostgreSQL at db\.invalid:5432 \(DATABASE_URL\): no such host; is the host name right\?$/,
     );
     // The machine's PostgreSQL (or the one the suite runs on), asked for a database that is not there.
     const server = new URL(process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test");
@@ -131,6 +136,27 @@ describe("dev runner start-up checks: one line, exit code 1, nothing started", {
       await runDev({ DATABASE_URL: server.toString() }),
       new RegExp(`^dev: database "${database}" does not exist on PostgreSQL at .*: create it with createdb -h \\S+ -p \\d+ -U \\S+ ${database}$`),
     );
+  });
+
+  it("names a missing password and a refused one, without echoing the password", async () => {
+    const [asking, refusing] = await Promise.all([startPasswordServer("scram"), startPasswordServer("refusing")]);
+    try {
+      expectOneLine(
+        await runDev({ DATABASE_URL: `postgres://postgres@127.0.0.1:${asking.port}/app` }),
+        new RegExp(
+          `^dev: PostgreSQL at 127\\.0\\.0\\.1:${asking.port} asks for a password and DATABASE_URL has none: ` +
+            `postgres://postgres:PASSWORD@127\\.0\\.0\\.1:${asking.port}/app$`,
+        ),
+      );
+      const refused = await runDev({ DATABASE_URL: `postgres://postgres:wrong-secret@127.0.0.1:${refusing.port}/app` });
+      expectOneLine(
+        refused,
+        new RegExp(`^dev: PostgreSQL at 127\\.0\\.0\\.1:${refusing.port} refused the password of user "postgres" \\(DATABASE_URL\\): check it$`),
+      );
+      expect(refused.output).not.toContain("wrong-secret");
+    } finally {
+      await Promise.all([asking.close(), refusing.close()]);
+    }
   });
 
   it("checks .dev.vars: an empty JWT_SECRET, a DATABASE_URL that is not PostgreSQL's", async () => {

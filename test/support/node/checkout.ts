@@ -10,7 +10,7 @@ export const repo = fileURLToPath(new URL("../../..", import.meta.url));
 export function makeCheckout(prefix: string): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
   cpSync(join(repo, "local"), join(dir, "local"), { recursive: true });
-  for (const file of ["wrangler.toml", "package.json", ".dev.vars.example", "drizzle.config.ts", "tsconfig.json"]) {
+  for (const file of ["wrangler.toml", "package.json", ".dev.vars.example", "drizzle.config.ts", "tsconfig.json", "vitest.config.ts"]) {
     copyFileSync(join(repo, file), join(dir, file));
   }
   for (const linked of ["node_modules", "src", "migrations", "scripts", "public", "bench"]) {
