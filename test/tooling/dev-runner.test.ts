@@ -6,7 +6,7 @@ import { once } from "node:events";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { cliEnv, makeCheckout } from "../support/node/checkout";
 import { freePort } from "../support/node/free-port";
 import { startPasswordServer } from "../support/node/postgres-stand-ins";
@@ -25,6 +25,14 @@ interface Run {
   exited: Promise<number | null>;
 }
 
+// Whatever a failed test left running, so that it cannot hold the data folder or a port for the next one.
+const runs: Run[] = [];
+afterEach(() => {
+  for (const { child } of runs.splice(0)) {
+    for (const pid of alive([child.pid!, ...descendants(child.pid!)])) process.kill(pid, "SIGKILL");
+  }
+});
+
 function startDev(env: Record<string, string> = {}, args: string[] = []): Run {
   const child = spawn(process.execPath, ["--import", "tsx", "local/bin/dev.ts", ...args], {
     cwd: checkout,
@@ -35,7 +43,9 @@ function startDev(env: Record<string, string> = {}, args: string[] = []): Run {
   child.stdout!.on("data", (chunk) => (output += chunk));
   child.stderr!.on("data", (chunk) => (output += chunk));
   const exited = once(child, "exit").then(([code]) => code as number | null);
-  return { child, output: () => output, exited };
+  const run = { child, output: () => output, exited };
+  runs.push(run);
+  return run;
 }
 
 /** Runs the dev runner to its end: for the checks that stop it before anything starts. */

@@ -14,7 +14,7 @@ const run = promisify(execFile);
 const checkout = makeCheckout("local-database");
 const started: ChildProcess[] = [];
 afterAll(() => {
-  for (const npm of started) if (npm.exitCode === null) process.kill(-npm.pid!, "SIGKILL");
+  for (const npm of started) if (npm.exitCode === null && npm.signalCode === null) process.kill(-npm.pid!, "SIGKILL");
   checkout.remove();
 });
 

@@ -20,8 +20,8 @@ function passwordFailed(user: string): Buffer {
 }
 
 /**
- * A server that answers every connection's start-up with a password request: SCRAM (PostgreSQL's default), which
- * a client without a password cannot even begin, or cleartext, whose password it then refuses (28P01).
+ * A server that answers every connection's start-up with a password request: SCRAM (PostgreSQL's default), whose
+ * first challenge a client without a password cannot answer, or cleartext, whose password it then refuses (28P01).
  */
 export async function startPasswordServer(kind: "scram" | "refusing") {
   const sockets = new Set<Socket>();
@@ -34,6 +34,9 @@ export async function startPasswordServer(kind: "scram" | "refusing") {
         startedUp = true;
         const request = kind === "scram" ? Buffer.concat([int32(10), Buffer.from("SCRAM-SHA-256\0\0")]) : int32(3);
         socket.write(message("R", request));
+      } else if (kind === "scram") {
+        // The client's first SCRAM message: the server's challenge, which needs the password to answer.
+        socket.write(message("R", Buffer.concat([int32(11), Buffer.from("r=client-nonce-server-nonce,s=c2FsdA==,i=4096")])));
       } else {
         socket.end(passwordFailed("postgres")); // the password message
       }
