@@ -12,15 +12,17 @@ import { assertPostgresUrl, checkOrExit, StartupError } from "../tooling/dev-che
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const DEPLOYED_ENVIRONMENTS = ["staging", "production"];
 
-const { environment, databaseUrl } = await checkOrExit("deploy", () => {
-  const { values } = parseArgs({ options: { env: { type: "string" } } });
-  if (!values.env || !DEPLOYED_ENVIRONMENTS.includes(values.env)) {
+const databaseUrl = await checkOrExit("deploy", () => {
+  // Other options go to wrangler as they are (--secrets-file for a first deploy, say).
+  const { values } = parseArgs({ options: { env: { type: "string" } }, strict: false });
+  const environment = typeof values.env === "string" ? values.env : "";
+  if (!DEPLOYED_ENVIRONMENTS.includes(environment)) {
     throw new StartupError(`--env must be one of ${DEPLOYED_ENVIRONMENTS.join(", ")} (npm run deploy -- --env staging)`);
   }
   const url = process.env.DATABASE_URL;
-  if (!url) throw new StartupError(`set DATABASE_URL to the ${values.env} Neon database's direct connection string`);
+  if (!url) throw new StartupError(`set DATABASE_URL to the ${environment} Neon database's direct connection string`);
   assertPostgresUrl(url, "DATABASE_URL");
-  return { environment: values.env, databaseUrl: url };
+  return url;
 });
 
 try {
@@ -29,5 +31,5 @@ try {
   console.error(`deploy: migrations failed, nothing deployed: ${(err as Error).message}`);
   process.exit(1);
 }
-const wrangler = spawn(`${root}node_modules/.bin/wrangler`, ["deploy", "--env", environment], { cwd: root, stdio: "inherit" });
+const wrangler = spawn(`${root}node_modules/.bin/wrangler`, ["deploy", ...process.argv.slice(2)], { cwd: root, stdio: "inherit" });
 wrangler.once("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
