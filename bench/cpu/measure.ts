@@ -21,7 +21,8 @@ export type CpuOptions = {
   log(step: string): void;
 };
 
-type Side = "ours" | "floor";
+const SIDES = ["ours", "floor"] as const;
+type Side = (typeof SIDES)[number];
 
 export type WorkloadCpu = {
   workload: WorkloadName;
@@ -33,6 +34,8 @@ export type WorkloadCpu = {
   floor: Summary;
   /** Median of ours over median of the floor's. */
   ratio: number;
+  /** Spread of ours / floor taken repeat by repeat. */
+  ratioSpread: number;
 };
 
 /** Median of the repeats, and their spread: (max - min) / median. */
@@ -44,7 +47,8 @@ export type CpuReport = {
   profile: { parts: PartEntry[]; top: ProfileEntry[] } | null;
 };
 
-const WARM_UP_REQUESTS = Number(process.env.CPU_WARM_UP ?? 2000);
+const WARM_UP_REQUESTS = 2000;
+const CHUNKS = 8;
 const PROFILED: WorkloadName[] = ["read", "create"];
 
 export function summarize(values: readonly number[]): Summary {
@@ -61,14 +65,26 @@ async function control<T>(worker: LocalWorker, path: string, params: Record<stri
   return JSON.parse(text) as T;
 }
 
-/** `n` replayed requests of one workload; the worker process's CPU time per request, in µs. */
-async function replay(worker: LocalWorker, workload: WorkloadName, n: number, platform: string): Promise<number> {
-  const before = cpuMs(worker.processes).worker;
+/** `n` replayed requests of one workload, each answered with the workload's status. */
+async function replay(worker: LocalWorker, workload: WorkloadName, n: number, platform: string): Promise<void> {
   const { statuses } = await control<{ statuses: Record<string, number> }>(worker, "replay", { workload, n: String(n), platform });
-  const after = cpuMs(worker.processes).worker;
   const expected = WORKLOADS[workload].status;
   if (statuses[expected] !== n) throw new Error(`${workload}: expected ${n}x${expected}, got ${JSON.stringify(statuses)}`);
-  return ((after - before) * 1000) / n;
+}
+
+/**
+ * One repeat: `n` requests on each worker, in CHUNKS turns each, so that a change in the machine's load
+ * falls on both alike. Each worker process is idle while the other works, so its CPU time from the
+ * start to the end of the repeat is its own requests' (and /proc's 10 ms ticks are read twice, not per turn).
+ */
+async function repeatBoth(workers: Record<Side, LocalWorker>, workload: WorkloadName, n: number, platform: string): Promise<Record<Side, number>> {
+  const before = { ours: cpuMs(workers.ours.processes).worker, floor: cpuMs(workers.floor.processes).worker };
+  for (let chunk = 0; chunk < CHUNKS; chunk++) {
+    const size = Math.floor((n * (chunk + 1)) / CHUNKS) - Math.floor((n * chunk) / CHUNKS);
+    for (const side of SIDES) await replay(workers[side], workload, size, platform);
+  }
+  const perRequestUs = (side: Side) => ((cpuMs(workers[side].processes).worker - before[side]) * 1000) / n;
+  return { ours: perRequestUs("ours"), floor: perRequestUs("floor") };
 }
 
 export async function measureCpu(options: CpuOptions): Promise<CpuReport> {
@@ -96,14 +112,15 @@ export async function measureCpu(options: CpuOptions): Promise<CpuReport> {
       floor: `cpu-${runTag}-floor`,
     };
     log("recording the database's answers from the gateway");
-    for (const side of ["ours", "floor"] as const) {
+    for (const side of SIDES) {
       await control(workers[side], "record", { token: tokens[side], prefix: `${runTag}-` });
     }
 
     const names = Object.keys(WORKLOADS) as WorkloadName[];
     log(`warm-up: ${WARM_UP_REQUESTS} requests of each workload on each worker`);
     for (const name of names) {
-      for (const side of ["ours", "floor"] as const) log(`  ${name}, ${side}: ${(await replay(workers[side], name, WARM_UP_REQUESTS, platform)).toFixed(0)} µs/req`);
+      const us = await repeatBoth(workers, name, WARM_UP_REQUESTS, platform);
+      log(`  ${name}: ours ${us.ours.toFixed(0)} µs/req, floor ${us.floor.toFixed(0)} µs/req`);
     }
 
     const results: WorkloadCpu[] = [];
@@ -111,12 +128,14 @@ export async function measureCpu(options: CpuOptions): Promise<CpuReport> {
       log(`${name}: ${repeats} repeats of ${requests} requests on each worker`);
       const us: Record<Side, number[]> = { ours: [], floor: [] };
       for (let repeat = 0; repeat < repeats; repeat++) {
-        for (const side of ["ours", "floor"] as const) us[side].push(await replay(workers[side], name, requests, platform));
-        log(`  repeat ${repeat + 1}: ours ${us.ours.at(-1)!.toFixed(0)} µs/req, floor ${us.floor.at(-1)!.toFixed(0)} µs/req`);
+        const figures = await repeatBoth(workers, name, requests, platform);
+        for (const side of SIDES) us[side].push(figures[side]);
+        log(`  repeat ${repeat + 1}: ours ${figures.ours.toFixed(0)} µs/req, floor ${figures.floor.toFixed(0)} µs/req`);
       }
       const ours = summarize(us.ours);
       const floor = summarize(us.floor);
-      results.push({ workload: name, requests, oursUs: us.ours, floorUs: us.floor, ours, floor, ratio: ours.medianUs / floor.medianUs });
+      const ratios = summarize(us.ours.map((value, i) => value / us.floor[i]!));
+      results.push({ workload: name, requests, oursUs: us.ours, floorUs: us.floor, ours, floor, ratio: ours.medianUs / floor.medianUs, ratioSpread: ratios.spread });
     }
 
     let profile: CpuReport["profile"] = null;
@@ -145,7 +164,7 @@ export async function measureCpu(options: CpuOptions): Promise<CpuReport> {
 const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
 
 export function renderCpu(report: CpuReport): string {
-  const header = ["workload", "requests", "ours µs/req", "spread", "floor µs/req", "spread", "ours / floor"];
+  const header = ["workload", "requests", "ours µs/req", "spread", "floor µs/req", "spread", "ours / floor", "spread"];
   const rows = report.workloads.map((w) => [
     WORKLOADS[w.workload].title,
     String(w.requests),
@@ -154,11 +173,15 @@ export function renderCpu(report: CpuReport): string {
     w.floor.medianUs.toFixed(0),
     percent(w.floor.spread),
     `${w.ratio.toFixed(2)}x`,
+    percent(w.ratioSpread),
   ]);
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(" | ")} |`;
   const lines = [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map(line)];
-  lines.push("µs/req: median over the repeats of the worker process's CPU time per request; spread: (max - min) / median.");
+  lines.push(
+    "µs/req: median over the repeats of the worker process's CPU time per request; spread: (max - min) / median; " +
+      "the ratio's spread is of ours / floor repeat by repeat.",
+  );
   if (report.profile) {
     lines.push(`our worker's profile (${PROFILED.join(" + ")}), busy time by part of the stack (runtime calls count for their caller):`);
     for (const entry of report.profile.parts.slice(0, 15)) lines.push(`  ${percent(entry.share).padStart(6)}  ${entry.part}`);
