@@ -2,13 +2,21 @@ import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { Database } from "./connection";
 import { DatabaseUnavailableError, UniqueViolationError, violatedUniqueConstraint } from "./errors";
-import { roundTrip } from "./round-trip";
-import { CLIENTS_EMAIL_INDEX, CLIENTS_PRIMARY_KEY, clients, nextClientVersion, type ClientRow, type NewClientRow } from "./schema";
+import { withOneRetry } from "./retry";
+import {
+  CLIENTS_PRIMARY_KEY,
+  clients,
+  nextClientVersion,
+  UNIQUE_FIELDS,
+  type ClientFieldName,
+  type ClientRow,
+  type NewClientRow,
+} from "./schema";
 
-type ClientFields = Pick<NewClientRow, "name" | "email" | "phone" | "company">;
+type ClientFields = Pick<NewClientRow, ClientFieldName>;
 export type ListCursor = { createdAt: Date; id: string };
 
-// Every function here is one or two round trips under the retry policy of `roundTrip`, and throws
+// Every function here is one or two round trips under the retry policy of `withOneRetry`, and throws
 // DatabaseUnavailableError, UniqueViolationError, or what nobody could classify.
 
 // The list index is built DESC NULLS LAST (drizzle-kit's `.desc()`), and a plain DESC means NULLS FIRST:
@@ -17,9 +25,10 @@ const newestFirst = (column: AnyPgColumn) => sql`${column} desc nulls last`;
 
 const byOwnerAndId = (userId: string, id: string) => and(eq(clients.userId, userId), eq(clients.id, id));
 
-/** A write refused by the email index becomes a conflict on `email`; anything else is rethrown. */
-function rethrowEmailConflict(error: unknown): never {
-  if (violatedUniqueConstraint(error) === CLIENTS_EMAIL_INDEX) throw new UniqueViolationError("email", { cause: error });
+/** A write refused by a unique index on a field becomes a conflict on that field; anything else is rethrown. */
+function rethrowFieldConflict(error: unknown): never {
+  const field = UNIQUE_FIELDS[violatedUniqueConstraint(error) as keyof typeof UNIQUE_FIELDS] as ClientFieldName | undefined;
+  if (field) throw new UniqueViolationError(field, { cause: error });
   throw error;
 }
 
@@ -51,7 +60,7 @@ function preparedReads(db: Database) {
 }
 
 export async function findClient(db: Database, userId: string, id: string): Promise<ClientRow | undefined> {
-  const [row] = await roundTrip(() => preparedReads(db).find.execute({ userId, id }));
+  const [row] = await withOneRetry(() => preparedReads(db).find.execute({ userId, id }));
   return row;
 }
 
@@ -67,10 +76,10 @@ export async function createClient(
 ): Promise<{ client: ClientRow; created: boolean }> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const [client] = await roundTrip(() => db.insert(clients).values(values).returning());
+      const [client] = await withOneRetry(() => db.insert(clients).values(values).returning());
       return { client: client!, created: true };
     } catch (error) {
-      if (violatedUniqueConstraint(error) !== CLIENTS_PRIMARY_KEY) rethrowEmailConflict(error);
+      if (violatedUniqueConstraint(error) !== CLIENTS_PRIMARY_KEY) rethrowFieldConflict(error);
       const existing = await findClient(db, values.userId, values.id);
       if (existing) return { client: existing, created: false };
       if (attempt === 2) throw new UniqueViolationError("id", { cause: error });
@@ -85,7 +94,7 @@ export async function listClients(
   { limit, cursor }: { limit: number; cursor?: ListCursor },
 ): Promise<ClientRow[]> {
   const { firstPage, nextPage } = preparedReads(db);
-  return roundTrip(() =>
+  return withOneRetry(() =>
     cursor
       ? nextPage.execute({ userId, limit, afterCreatedAt: cursor.createdAt.toISOString(), afterId: cursor.id })
       : firstPage.execute({ userId, limit }),
@@ -104,12 +113,12 @@ export async function updateClient(
       .set({ ...changes, updatedAt: sql`now()`, version: nextClientVersion })
       .where(byOwnerAndId(userId, id))
       .returning();
-  const [row] = await roundTrip(statement).catch(rethrowEmailConflict);
+  const [row] = await withOneRetry(statement).catch(rethrowFieldConflict);
   return row;
 }
 
 export async function deleteClient(db: Database, userId: string, id: string): Promise<boolean> {
-  const deleted = await roundTrip(() => db.delete(clients).where(byOwnerAndId(userId, id)).returning({ id: clients.id }));
+  const deleted = await withOneRetry(() => db.delete(clients).where(byOwnerAndId(userId, id)).returning({ id: clients.id }));
   return deleted.length > 0;
 }
 

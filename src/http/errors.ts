@@ -1,9 +1,32 @@
 // Where a thrown error becomes an HTTP problem: the errors of Hono's middleware, the data layer's domain
 // errors and the settings' check each map to one problem type; whatever nobody classified is `internal`.
 import { HTTPException } from "hono/http-exception";
-import { MisconfiguredError } from "../config";
+import { MisconfiguredError, SETTING_RULES } from "../config";
 import { DatabaseUnavailableError, UniqueViolationError } from "../db/errors";
-import { ApiError, problemTitle, problemTypeOf, unavailable } from "./problem";
+import { UNIQUE_FIELDS } from "../db/schema";
+import { ApiError, problemTitle, problemTypeOf, raise, RETRY_SOON, type Problem } from "./problem";
+
+export const NO_SUCH_ROUTE: Problem = { type: "not-found", detail: "No such route." };
+export const INTERNAL: Problem = { type: "internal", detail: "An unexpected error occurred." };
+const misconfigured = (rules: string): Problem => ({ type: "misconfigured", detail: `The server's settings are invalid: ${rules}.` });
+export const MISCONFIGURED = misconfigured(`DATABASE_URL ${SETTING_RULES.DATABASE_URL}`);
+export const DATABASE_UNAVAILABLE: Problem = {
+  type: "unavailable",
+  detail: "The database is unavailable. Retry shortly.",
+  headers: RETRY_SOON,
+};
+
+const TAKEN = "is already used by another of your clients";
+const fieldTaken = (field: string): Problem => ({
+  type: "conflict",
+  detail: `The ${field} ${TAKEN}.`,
+  errors: [{ pointer: `/${field}`, detail: TAKEN }],
+});
+/** A write that gives a field a value another of the caller's clients has (a unique constraint's field). */
+export const FIELD_TAKEN: readonly Problem[] = Object.values(UNIQUE_FIELDS).map(fieldTaken);
+
+// The data layer reports `id` only when the row it collided with vanished twice before it could be read.
+export const CHANGED_MEANWHILE: Problem = { type: "conflict", detail: "The client changed meanwhile. Retry the request." };
 
 // Hono's own middleware throws plain HTTPExceptions: keep their status and message. Never their
 // response's headers: the jwt middleware's challenge, for one, echoes the request URL (the
@@ -13,22 +36,16 @@ function fromHttpException(error: HTTPException): ApiError {
   return new ApiError(type, error.message || problemTitle(type), { cause: error });
 }
 
-const TAKEN = "is already used by another of your clients";
-
-// The data layer reports `id` only when the row it collided with vanished twice before it could be read.
-function fromUniqueViolation(error: UniqueViolationError): ApiError {
-  const { field } = error;
-  if (field === "id") return new ApiError("conflict", "The client changed meanwhile. Retry the request.", { cause: error });
-  return new ApiError("conflict", `The ${field} ${TAKEN}.`, { errors: [{ pointer: `/${field}`, detail: TAKEN }], cause: error });
-}
+const fromUniqueViolation = (error: UniqueViolationError) =>
+  raise(error.field === "id" ? CHANGED_MEANWHILE : fieldTaken(error.field), { cause: error });
 
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof HTTPException) return fromHttpException(error);
-  if (error instanceof DatabaseUnavailableError) return unavailable("The database is unavailable. Retry shortly.", error);
+  if (error instanceof DatabaseUnavailableError) return raise(DATABASE_UNAVAILABLE, { cause: error });
   if (error instanceof UniqueViolationError) return fromUniqueViolation(error);
   if (error instanceof MisconfiguredError) {
-    return new ApiError("misconfigured", `The server's settings are invalid: ${error.message}.`, { cause: error });
+    return raise(misconfigured(error.message), { cause: error });
   }
-  return new ApiError("internal", "An unexpected error occurred.", { cause: error });
+  return raise(INTERNAL, { cause: error });
 }

@@ -1,60 +1,71 @@
 // What the API answers, as zod schemas: the OpenAPI document is generated from them (with the request
-// schemas in ./schemas) and the contract tests validate every response against that document. Routes
-// import only the types, so none of this reaches the worker bundle.
+// schemas in ./request-schemas.ts) and the contract tests validate every response against that document.
+// Nothing here reaches the worker bundle.
 import * as z from "zod/mini";
+import type { ClientFieldName } from "../db/schema";
+import { CLIENT_FIELDS, FIELD_NAMES, isRequired, type ClientJson, type FieldRule } from "./client-fields";
 import { PROBLEMS, type ProblemType } from "./problem";
-import { clientId, MAX_LENGTH } from "./schemas";
-import { MAX_LISTED_ERRORS } from "./validation";
+import { clientId, documented, MAX_CURSOR_LENGTH, PAGE_SIZE } from "./request-schemas";
+import { MAX_LISTED_ERRORS, MAX_QUOTED_CHARACTERS } from "./validation";
 
-export const timestamp = z.iso.datetime().check(z.describe("ISO 8601 timestamp in UTC, with milliseconds"));
+export const timestamp = z.iso.datetime().check(documented({ maxLength: 24 }), z.describe("ISO 8601 timestamp in UTC, with milliseconds"));
+
+function valueOf(rule: FieldRule) {
+  const value = rule.kind === "email" ? z.email() : z.string();
+  const nonBlank = isRequired(rule) ? [z.minLength(1)] : [];
+  const trimmed = "trim" in rule ? [z.describe("Trimmed of surrounding white space")] : [];
+  const checked = value.check(...nonBlank, z.maxLength(rule.maxLength), ...trimmed);
+  return isRequired(rule) ? checked : z.nullable(checked);
+}
+
+const fieldOutputs = Object.fromEntries(FIELD_NAMES.map((name) => [name, valueOf(CLIENT_FIELDS[name])])) as Record<
+  ClientFieldName,
+  ReturnType<typeof valueOf>
+>;
+
+const exampleFields = Object.fromEntries(FIELD_NAMES.map((name) => [name, CLIENT_FIELDS[name].example]));
+const EXAMPLE_MOMENT = "2026-11-27T18:00:01.086Z";
+
+/** A client as the document shows it, from the fields' examples. */
+export const exampleClient = { id: "chat-42", ...exampleFields, createdAt: EXAMPLE_MOMENT, updatedAt: EXAMPLE_MOMENT } as ClientJson;
 
 export const clientJson = z
   .strictObject({
     id: clientId.check(z.describe("The client's id: the chat id given on create, or one the server made up")),
-    name: z.string().check(z.minLength(1), z.maxLength(MAX_LENGTH.name), z.describe("Trimmed of surrounding white space")),
-    email: z.nullable(z.email().check(z.maxLength(MAX_LENGTH.email))),
-    phone: z.nullable(z.string().check(z.maxLength(MAX_LENGTH.phone))),
-    company: z.nullable(z.string().check(z.maxLength(MAX_LENGTH.company))),
+    ...fieldOutputs,
     createdAt: timestamp,
     updatedAt: timestamp,
   })
-  .check(
-    z.meta({
-      examples: [
-        {
-          id: "chat-42",
-          name: "Ada Lovelace",
-          email: "ada@example.com",
-          phone: null,
-          company: null,
-          createdAt: "2026-11-27T18:00:01.086Z",
-          updatedAt: "2026-11-27T18:00:01.086Z",
-        },
-      ],
-    }),
-  );
-
-export type ClientJson = z.infer<typeof clientJson>;
+  .check(z.meta({ examples: [exampleClient] }));
 
 export const clientEnvelope = z.strictObject({ client: clientJson });
 
 export const clientPage = z.strictObject({
-  clients: z.array(clientJson).check(z.describe("Newest first")),
+  clients: z.array(clientJson).check(z.maxLength(PAGE_SIZE.max), z.describe("Newest first")),
   nextCursor: z
-    .nullable(z.string())
+    .nullable(z.string().check(z.maxLength(MAX_CURSOR_LENGTH)))
     .check(z.describe("Pass as `cursor` to get the next page; `null` on the last page")),
 });
 
 export const health = z.strictObject({ status: z.literal("ok"), database: z.literal("ok") });
 
+// A caller's key is quoted in at most MAX_QUOTED_CHARACTERS characters and an ellipsis; the rest of a
+// problem's text is the API's own.
+const QUOTED_KEY_LENGTH = MAX_QUOTED_CHARACTERS + 1;
+const MAX_DETAIL_LENGTH = 4096;
+
 const fieldError = z.strictObject({
-  pointer: z.string().check(z.describe("JSON Pointer (RFC 6901) to the field at fault; empty for the whole body")),
-  detail: z.string(),
+  pointer: z
+    .string()
+    .check(z.maxLength(QUOTED_KEY_LENGTH), z.describe("JSON Pointer (RFC 6901) to the field at fault; empty for the whole body")),
+  detail: z.string().check(z.maxLength(QUOTED_KEY_LENGTH + 100)),
 });
+
+/** What Hono's requestId middleware keeps of a caller's X-Request-Id (else it makes a UUID). */
+export const requestIdValue = z.string().check(z.regex(/^[\w=-]{1,255}$/), documented({ maxLength: 255 }));
 
 export const problemUrn = <T extends ProblemType>(type: T) => `urn:clients-api:problem:${type}` as const;
 
-export const problemStatuses = [...new Set(Object.values(PROBLEMS).map(({ status }) => status))];
 export type ProblemStatus = (typeof PROBLEMS)[ProblemType]["status"];
 
 /** RFC 9457 problem details for one status: `type` is one of the URNs that status answers with. */
@@ -62,22 +73,15 @@ export function problemJson(status: ProblemStatus) {
   const types = (Object.keys(PROBLEMS) as ProblemType[]).filter((type) => PROBLEMS[type].status === status);
   const [first, ...rest] = types.map(problemUrn);
   if (!first) throw new Error(`no problem type answers ${status}`);
+  const [title, ...titles] = [...new Set(types.map((type) => PROBLEMS[type].title))];
   return z.strictObject({
     type: z.enum([first, ...rest]),
-    title: z.string(),
+    title: z.enum([title!, ...titles]),
     status: z.literal(status),
-    detail: z.string().check(z.describe("What went wrong, for a human")),
-    requestId: z.string().check(z.describe("The same value as the X-Request-Id header")),
+    detail: z.string().check(z.maxLength(MAX_DETAIL_LENGTH), z.describe("What went wrong, for a human")),
+    requestId: requestIdValue.check(z.describe("The same value as the X-Request-Id header")),
     errors: z
       .optional(z.array(fieldError).check(z.maxLength(MAX_LISTED_ERRORS)))
       .check(z.describe("The fields at fault (400 and 409): the first 20, `detail` counts the rest")),
   });
 }
-
-type ProblemTypeOf<S extends ProblemStatus> = { [T in ProblemType]: (typeof PROBLEMS)[T]["status"] extends S ? T : never }[ProblemType];
-
-/** The problem body of one status, with that status's `type` URNs: for the typed client. */
-export type ProblemJson<S extends ProblemStatus = ProblemStatus> = Omit<z.infer<ReturnType<typeof problemJson>>, "type" | "status"> & {
-  type: ReturnType<typeof problemUrn<ProblemTypeOf<S>>>;
-  status: S;
-};

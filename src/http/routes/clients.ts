@@ -1,30 +1,25 @@
-import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono/tiny";
 import { createClient, deleteClient, findClient, listClients, updateClient } from "../../db/clients";
-import type { ClientRow } from "../../db/schema";
 import { log } from "../../log";
 import type { AppEnv } from "../app-env";
+import { toClientJson } from "../client-fields";
 import { cursorKey, decodeCursor, encodeCursor } from "../cursor";
+import { CHANGED_MEANWHILE, FIELD_TAKEN } from "../errors";
 import { jsonBody } from "../middleware/json-body";
-import type { ClientJson } from "../response-schemas";
-import { ApiError } from "../problem";
-import { clientParams, createClientBody, listClientsQuery, updateClientBody } from "../schemas";
-import { invalidFields, rejectInvalid } from "../validation";
+import type { Operations } from "../openapi";
+import { raise, type Problem } from "../problem";
+import { clientParams, createClientBody, listClientsQuery, PAGE_SIZE, updateClientBody } from "../request-schemas";
+import { validate } from "../validation";
 
-const toClientJson = (row: ClientRow): ClientJson => ({
-  id: row.id,
-  name: row.name,
-  email: row.email,
-  phone: row.phone,
-  company: row.company,
-  createdAt: row.createdAt.toISOString(),
-  updatedAt: row.updatedAt.toISOString(),
-});
-
-const clientNotFound = () => new ApiError("not-found", "You have no client with this id.");
+const CLIENT_NOT_FOUND: Problem = { type: "not-found", detail: "You have no client with this id." };
+const FOREIGN_CURSOR: Problem = {
+  type: "validation-failed",
+  detail: "The query string has invalid fields: /cursor.",
+  errors: [{ pointer: "/cursor", detail: "is not a cursor this API issued to you" }],
+};
 
 export const clientsRoutes = new Hono<AppEnv>()
-  .post("/", jsonBody, zValidator("json", createClientBody, rejectInvalid), async (c) => {
+  .post("/", jsonBody, validate("json", createClientBody), async (c) => {
     // The id is fixed before the first attempt, so a retried insert is idempotent.
     const { id = crypto.randomUUID(), ...fields } = c.req.valid("json");
     const { client, created } = await createClient(c.var.db, { userId: c.var.userId, id, ...fields });
@@ -35,14 +30,12 @@ export const clientsRoutes = new Hono<AppEnv>()
     }
     return c.json({ client: toClientJson(client) }, 201, { Location: `/api/clients/${id}` });
   })
-  .get("/", zValidator("query", listClientsQuery, rejectInvalid), async (c) => {
+  .get("/", validate("query", listClientsQuery), async (c) => {
     const { limit, cursor } = c.req.valid("query");
     const { userId } = c.var;
     const key = await cursorKey(c.var.config.auth.secret);
     const after = cursor === undefined ? undefined : await decodeCursor(key, userId, cursor);
-    if (cursor !== undefined && !after) {
-      throw invalidFields("query", [{ pointer: "/cursor", detail: "is not a cursor this API issued to you" }]);
-    }
+    if (cursor !== undefined && !after) throw raise(FOREIGN_CURSOR);
     // One row more than asked tells whether another page follows.
     const rows = await listClients(c.var.db, userId, { limit: limit + 1, cursor: after });
     const page = rows.slice(0, limit);
@@ -50,27 +43,86 @@ export const clientsRoutes = new Hono<AppEnv>()
     const nextCursor = rows.length > limit && last ? await encodeCursor(key, userId, last) : null;
     return c.json({ clients: page.map(toClientJson), nextCursor }, 200);
   })
-  .get("/:id", zValidator("param", clientParams, rejectInvalid), async (c) => {
+  .get("/:id", validate("param", clientParams), async (c) => {
     const { id } = c.req.valid("param");
     const client = await findClient(c.var.db, c.var.userId, id);
-    if (!client) throw clientNotFound();
+    if (!client) throw raise(CLIENT_NOT_FOUND);
     return c.json({ client: toClientJson(client) }, 200);
   })
-  .patch(
-    "/:id",
-    zValidator("param", clientParams, rejectInvalid),
-    jsonBody,
-    zValidator("json", updateClientBody, rejectInvalid),
-    async (c) => {
-      const { id } = c.req.valid("param");
-      const client = await updateClient(c.var.db, c.var.userId, id, c.req.valid("json"));
-      if (!client) throw clientNotFound();
-      return c.json({ client: toClientJson(client) }, 200);
-    },
-  )
-  .delete("/:id", zValidator("param", clientParams, rejectInvalid), async (c) => {
+  .patch("/:id", validate("param", clientParams), jsonBody, validate("json", updateClientBody), async (c) => {
+    const { id } = c.req.valid("param");
+    const client = await updateClient(c.var.db, c.var.userId, id, c.req.valid("json"));
+    if (!client) throw raise(CLIENT_NOT_FOUND);
+    return c.json({ client: toClientJson(client) }, 200);
+  })
+  .delete("/:id", validate("param", clientParams), async (c) => {
     const { id } = c.req.valid("param");
     const deleted = await deleteClient(c.var.db, c.var.userId, id);
-    if (!deleted) throw clientNotFound();
+    if (!deleted) throw raise(CLIENT_NOT_FOUND);
     return c.body(null, 204);
   });
+
+const IDEMPOTENT_CREATE = `Creating is safe to repeat and to race: the insert goes first, and when the id exists already for
+the caller the stored row is returned with \`200\` (the body's fields are **not** applied, and there is no
+\`Location\`). So a chat app may send the same create from several tabs or retries at once: exactly one
+request answers \`201\`, the others \`200\` with that first writer's row. Without an \`id\` the server makes up
+a new one (a UUID) on every call, so such a create is not idempotent: send the chat id to make it so.`;
+
+// Each route's entry in the OpenAPI document (../openapi.ts), keyed by method and path as the app serves them:
+// only what the route itself adds, as its request schemas and its middleware's problems come from the app.
+// Made by a pure call, which the worker's bundle drops: only the document reads it.
+export const clientsOperations = /* @__PURE__ */ (() => ({
+  "POST /api/clients": {
+    operationId: "createClient",
+    tags: ["clients"],
+    summary: "Create a client, or get the existing one with this id",
+    description: IDEMPOTENT_CREATE,
+    requestExamples: ({ values }) => ({
+      "with the chat id (idempotent)": { id: "chat-42", ...values },
+      "without an id (the server makes one up)": values,
+    }),
+    responses: {
+      201: { description: "Created: the new client.", content: "ClientEnvelope", headers: ["Location"] },
+      200: { description: "The id exists already: the stored client, unchanged.", content: "ClientEnvelope" },
+    },
+    problems: [FIELD_TAKEN, CHANGED_MEANWHILE],
+  },
+  "GET /api/clients": {
+    operationId: "listClients",
+    tags: ["clients"],
+    summary: "List the caller's clients, newest first, a page at a time",
+    description: "Follow `nextCursor` from page to page until it is `null`: each client is listed once.",
+    parameters: {
+      limit: `Clients per page, ${PAGE_SIZE.min} to ${PAGE_SIZE.max}.`,
+      cursor:
+        "The `nextCursor` of the previous page; absent for the first page. Opaque, tamper-evident and bound to the caller: any other value answers `400` naming `/cursor`.",
+    },
+    responses: { 200: { description: "One page of clients.", content: "ClientPage" } },
+    problems: [FOREIGN_CURSOR],
+  },
+  "GET /api/clients/:id": {
+    operationId: "getClient",
+    tags: ["clients"],
+    summary: "Get a client",
+    description: "The caller's client with this id: another user's id answers `404`, exactly like a missing one.",
+    responses: { 200: { description: "The client.", content: "ClientEnvelope" } },
+    problems: [CLIENT_NOT_FOUND],
+  },
+  "PATCH /api/clients/:id": {
+    operationId: "updateClient",
+    tags: ["clients"],
+    summary: "Change some of a client's fields",
+    description: "Only the fields present change; `null` clears an optional field. At least one field is required.",
+    requestExamples: ({ values, cleared }) => ({ "change some fields, clear others": { ...values, ...cleared } }),
+    responses: { 200: { description: "The updated client.", content: "ClientEnvelope" } },
+    problems: [CLIENT_NOT_FOUND, FIELD_TAKEN],
+  },
+  "DELETE /api/clients/:id": {
+    operationId: "deleteClient",
+    tags: ["clients"],
+    summary: "Delete a client",
+    description: "Deletes the caller's client with this id; deleting it again answers `404`.",
+    responses: { 204: { description: "Deleted." } },
+    problems: [CLIENT_NOT_FOUND],
+  },
+}) satisfies Operations)();
