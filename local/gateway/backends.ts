@@ -3,7 +3,7 @@ import { createPgConfig } from "@electric-sql/pglite/node-postgres";
 import { mkdir } from "node:fs/promises";
 import type { Socket } from "node:net";
 import pg from "pg";
-import { migratePglite, migratePostgres } from "./migrations";
+import { type MigrationOutcome, migratePglite, migratePostgres } from "./migrations";
 
 export type BackendKind = "postgres" | "pglite";
 
@@ -23,7 +23,7 @@ export interface Backend {
   limitIncoming(client: pg.PoolClient, maxBytes: number): IncomingLimit;
   /** The statements that leave a session as a new one would be (after any open transaction is rolled back). */
   sessionReset: string[];
-  migrate(): Promise<void>;
+  migrate(): Promise<MigrationOutcome>;
   close(): Promise<void>;
 }
 

@@ -6,7 +6,7 @@ import { neon, neonConfig } from "@neondatabase/serverless";
 import { drizzle } from "drizzle-orm/neon-http";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { createBenchDatabase } from "../../bench/database";
+import { createScratchDatabase } from "../../local/tooling/scratch-database";
 import { startNeonGateway } from "../../local/gateway/gateway";
 import { checkDatabase } from "../../src/db/clients";
 import type { Database } from "../../src/db/connection";
@@ -15,7 +15,7 @@ import { connectionString, databaseUrl, isPostgres, uniqueName } from "../suppor
 
 /** Runs `work` with a database on a gateway of its own, in memory on PGlite, created and dropped on PostgreSQL. */
 async function withDatabase(options: { migrate: boolean; user?: string }, work: (db: Database) => Promise<void>) {
-  const own = databaseUrl ? await createBenchDatabase(databaseUrl, uniqueName("health")) : undefined;
+  const own = databaseUrl ? await createScratchDatabase(databaseUrl, uniqueName("health")) : undefined;
   try {
     let url = own?.url;
     if (url && options.migrate) await startNeonGateway({ port: 0, databaseUrl: url, migrate: true }).then((g) => g.close());

@@ -1,3 +1,4 @@
+import type { MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
 import { jwk } from "hono/jwk";
@@ -47,11 +48,25 @@ function isCanonical(token: string): boolean {
   }
 }
 
+// Hono's jwt() imports a secret given as text on every request: import it once per secret and isolate.
+const hs256Verifiers = new Map<string, MiddlewareHandler>();
+
+function hs256Verifier(secret: string): MiddlewareHandler {
+  let verify = hs256Verifiers.get(secret);
+  if (!verify) {
+    const key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+    const verifyWithKey = key.then((imported) => jwt({ secret: imported, alg: "HS256" }));
+    verify = async (c, next) => (await verifyWithKey)(c, next);
+    hs256Verifiers.set(secret, verify);
+  }
+  return verify;
+}
+
 // HS256 tokens are checked against JWT_SECRET. With an identity provider configured, tokens signed
 // asymmetrically are checked against its keys, and must carry its issuer and this API's audience.
 async function verifier({ secret, provider }: Config["auth"], token: string | undefined) {
   const header = tokenHeader(token);
-  if (!provider || header?.alg === "HS256") return jwt({ secret, alg: "HS256" });
+  if (!provider || header?.alg === "HS256") return hs256Verifier(secret);
   let keys;
   try {
     keys = await identityProviderKeys(provider.jwksUrl, header?.kid);
