@@ -185,7 +185,8 @@ function problemResponse(status: number, problems: Problem[]) {
 
 // ---- what the platform answers before the worker does (docs/api.md) -------------------------------
 
-const PLATFORM_PAGE = { schema: { type: "string" } };
+// An error page of the platform: a few KiB of HTML or text (the bound is generous, for the OWASP string rule).
+const PLATFORM_PAGE = { schema: { type: "string", maxLength: 65_536 } };
 
 /** Every operation: Cloudflare's edge refuses a long URL itself, so the answer is its page, not a problem. */
 const URL_TOO_LONG = {
