@@ -24,19 +24,24 @@ export type LocalStack = {
   close(): Promise<void>;
 };
 
-export const OUR_CONFIG = "wrangler.toml";
+/** A wrangler configuration file, and the environment in it to use (none for a file without environments). */
+export type WorkerConfig = { config: string; environment?: string };
+
+// What is measured locally is development's worker; the bundle is the same in every environment.
+export const OUR_CONFIG: WorkerConfig = { config: "wrangler.toml", environment: "development" };
 // Our worker's configuration with its per-user rate limits raised out of reach: the load comes from one
 // user per path, thousands of requests a minute. Every request still goes through the limiter's check.
-const OUR_BENCH_CONFIG = "wrangler.bench.toml";
-export const FLOOR_CONFIG = "bench/floor/wrangler.toml";
+const OUR_BENCH_CONFIG: WorkerConfig = { ...OUR_CONFIG, config: "wrangler.bench.toml" };
+export const FLOOR_CONFIG: WorkerConfig = { config: "bench/floor/wrangler.toml" };
 
 /** The connection string the gateway accepts and the workers use (the gateway runs the queries on its own database). */
 const WORKER_DATABASE_URL = "postgresql://bench:bench@localhost/bench";
 
-export async function startWorker(script: string, config: string, vars: Record<string, string>): Promise<LocalWorker> {
+export async function startWorker(script: string, { config, environment }: WorkerConfig, vars: Record<string, string>): Promise<LocalWorker> {
   const before = workerdProcesses();
   const worker = await unstable_dev(script, {
     config,
+    env: environment,
     ip: "127.0.0.1",
     port: 0,
     // Any free port: wrangler's proxy process listens on it beside the worker's port.
@@ -60,10 +65,10 @@ export async function startWorker(script: string, config: string, vars: Record<s
   }
 }
 
-/** Writes our worker's bench configuration (rate limits out of reach) and returns its path; `remove` deletes it. */
-export function writeOurBenchConfig(): { path: string; remove(): void } {
-  writeFileSync(OUR_BENCH_CONFIG, readFileSync(OUR_CONFIG, "utf8").replace(/\blimit = \d+/g, `limit = ${BENCH_RATE_LIMIT}`));
-  return { path: OUR_BENCH_CONFIG, remove: () => rmSync(OUR_BENCH_CONFIG, { force: true }) };
+/** Writes our worker's bench configuration (rate limits out of reach) and returns it; `remove` deletes it. */
+export function writeOurBenchConfig(): { config: WorkerConfig; remove(): void } {
+  writeFileSync(OUR_BENCH_CONFIG.config, readFileSync(OUR_CONFIG.config, "utf8").replace(/\blimit = \d+/g, `limit = ${BENCH_RATE_LIMIT}`));
+  return { config: OUR_BENCH_CONFIG, remove: () => rmSync(OUR_BENCH_CONFIG.config, { force: true }) };
 }
 
 /** The project's gateway for the benchmark: migrated, serving the connection string the workers send. */
@@ -78,7 +83,7 @@ export async function startLocalStack(jwtSecret: string, backendUrl: string | un
   try {
     const databaseUrl = gateway.connectionString;
     const vars = { NEON_FETCH_ENDPOINT: gateway.url, DATABASE_URL: databaseUrl };
-    const ours = await startWorker("src/index.ts", benchConfig.path, { ...vars, JWT_SECRET: jwtSecret });
+    const ours = await startWorker("src/index.ts", benchConfig.config, { ...vars, JWT_SECRET: jwtSecret });
     started.push(ours);
     const floor = await startWorker("bench/floor/worker.ts", FLOOR_CONFIG, vars);
     started.push(floor);

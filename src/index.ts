@@ -19,6 +19,9 @@ const app = new Hono<AppEnv>()
   .use(requestId())
   .use(requestLog)
   .use(secureHeaders())
+  // A browser pointed at the API's address finds its documentation; settings play no part in that. A
+  // middleware, not a route: it is no operation of the API's document.
+  .use("/", async (c, next) => (c.req.method === "GET" ? c.redirect("/docs", 302) : next()))
   .use(config)
   .use(
     cors({

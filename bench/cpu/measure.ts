@@ -99,7 +99,7 @@ export async function measureCpu(options: CpuOptions): Promise<CpuReport> {
     const vars = { NEON_FETCH_ENDPOINT: gateway.url, DATABASE_URL: gateway.connectionString };
     log("starting both workers under the CPU harness");
     const workers: Record<Side, LocalWorker> = {
-      ours: await startWorker("bench/cpu/isolate/ours.ts", benchConfig.path, { ...vars, JWT_SECRET: jwtSecret }),
+      ours: await startWorker("bench/cpu/isolate/ours.ts", benchConfig.config, { ...vars, JWT_SECRET: jwtSecret }),
       floor: await startWorker("bench/cpu/isolate/floor.ts", FLOOR_CONFIG, vars),
     };
     started.push(workers.ours, workers.floor);
