@@ -122,7 +122,7 @@ export type PartEntry = { part: string; selfMs: number; share: number };
 function partOf(location: string): string {
   const path = location.replace(/:\d+$/, "");
   // drizzle-orm's own source maps name its sources `../src/…`, one folder too high.
-  if (path.startsWith("node_modules/src/")) return "drizzle-orm";
+  if (/(?:^|\/)node_modules\/src\//.test(path)) return "drizzle-orm";
   return /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? path;
 }
 
