@@ -9,6 +9,7 @@ import { authenticate } from "./http/middleware/auth";
 import { config } from "./http/middleware/config";
 import { database } from "./http/middleware/database";
 import { rateLimit } from "./http/middleware/rate-limit";
+import { rateLimitPolicy } from "./http/middleware/rate-limit-policy";
 import { requestLog } from "./http/middleware/request-log";
 import { ApiError, problemResponse } from "./http/problem";
 import { clientsRoutes } from "./http/routes/clients";
@@ -24,14 +25,14 @@ const app = new Hono<AppEnv>()
     cors({
       origin: (origin, c) => (c.var.config.corsOrigins.includes(origin) ? origin : null),
       allowMethods: ["GET", "POST", "PATCH", "DELETE"],
-      allowHeaders: ["Authorization", "Content-Type", "X-Request-Id"],
-      exposeHeaders: ["Location", "Retry-After", "X-Request-Id"],
+      allowHeaders: ["Authorization", "Content-Type", "X-Request-Id", "If-Match", "If-None-Match", "Idempotency-Key"],
+      exposeHeaders: ["Location", "Retry-After", "X-Request-Id", "ETag", "RateLimit-Policy"],
       maxAge: 600,
     }),
   )
   .use("/health", database)
   .route("/health", healthRoutes)
-  .use("/api/*", authenticate, rateLimit, database)
+  .use("/api/*", rateLimitPolicy, authenticate, rateLimit, database)
   .route("/api/clients", clientsRoutes);
 
 app.notFound((c) => problemResponse(c, new ApiError("not-found", "No such route.")));

@@ -2,7 +2,7 @@
 // errors and the settings' check each map to one problem type; whatever nobody classified is `internal`.
 import { HTTPException } from "hono/http-exception";
 import { MisconfiguredError } from "../config";
-import { DatabaseUnavailableError, UniqueViolationError } from "../db/errors";
+import { DatabaseUnavailableError, IdempotencyKeyReusedError, StaleVersionError, UniqueViolationError } from "../db/errors";
 import { ApiError, problemTitle, problemTypeOf, unavailable } from "./problem";
 
 // Hono's own middleware throws plain HTTPExceptions: keep their status and message. Never their
@@ -15,10 +15,8 @@ function fromHttpException(error: HTTPException): ApiError {
 
 const TAKEN = "is already used by another of your clients";
 
-// The data layer reports `id` only when the row it collided with vanished twice before it could be read.
 function fromUniqueViolation(error: UniqueViolationError): ApiError {
   const { field } = error;
-  if (field === "id") return new ApiError("conflict", "The client changed meanwhile. Retry the request.", { cause: error });
   return new ApiError("conflict", `The ${field} ${TAKEN}.`, { errors: [{ pointer: `/${field}`, detail: TAKEN }], cause: error });
 }
 
@@ -27,6 +25,18 @@ export function toApiError(error: unknown): ApiError {
   if (error instanceof HTTPException) return fromHttpException(error);
   if (error instanceof DatabaseUnavailableError) return unavailable("The database is unavailable. Retry shortly.", error);
   if (error instanceof UniqueViolationError) return fromUniqueViolation(error);
+  if (error instanceof StaleVersionError) {
+    return new ApiError("precondition-failed", "The client has changed since the ETag in If-Match: nothing was written. Read it again.", {
+      cause: error,
+    });
+  }
+  if (error instanceof IdempotencyKeyReusedError) {
+    return new ApiError(
+      "idempotency-key-reused",
+      "This Idempotency-Key was sent before with other fields: nothing was written. Use a new key for a new client.",
+      { cause: error },
+    );
+  }
   if (error instanceof MisconfiguredError) {
     return new ApiError("misconfigured", `The server's settings are invalid: ${error.message}.`, { cause: error });
   }

@@ -17,6 +17,9 @@ export const clientJson = z
     company: z.nullable(z.string().check(z.maxLength(MAX_LENGTH.company))),
     createdAt: timestamp,
     updatedAt: timestamp,
+    etag: z
+      .string()
+      .check(z.describe("The client's ETag, as in the ETag header: send it in If-Match to change the client only as you saw it")),
   })
   .check(
     z.meta({
@@ -29,6 +32,7 @@ export const clientJson = z
           company: null,
           createdAt: "2026-11-27T18:00:01.086Z",
           updatedAt: "2026-11-27T18:00:01.086Z",
+          etag: '"1729"',
         },
       ],
     }),

@@ -1,11 +1,15 @@
 import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono/tiny";
-import { createClient, deleteClient, findClient, listClients, updateClient } from "../../db/clients";
+import { createClient, createClientWithKey, deleteClient, findClient, listClients, updateClient } from "../../db/clients";
 import type { ClientRow } from "../../db/schema";
 import { log } from "../../log";
 import type { AppEnv } from "../app-env";
 import { cursorKey, decodeCursor, encodeCursor } from "../cursor";
+import { entityTagOf } from "../entity-tag";
+import { idempotencyKey } from "../middleware/idempotency-key";
+import { ifMatch } from "../middleware/if-match";
 import { jsonBody } from "../middleware/json-body";
+import { notModified } from "../middleware/not-modified";
 import type { ClientJson } from "../response-schemas";
 import { ApiError } from "../problem";
 import { clientParams, createClientBody, listClientsQuery, updateClientBody } from "../schemas";
@@ -19,21 +23,30 @@ const toClientJson = (row: ClientRow): ClientJson => ({
   company: row.company,
   createdAt: row.createdAt.toISOString(),
   updatedAt: row.updatedAt.toISOString(),
+  etag: entityTagOf(row.version),
 });
+
+/** The headers of a response that carries one client. */
+const clientHeaders = (row: ClientRow, headers: Record<string, string> = {}) => ({ ETag: entityTagOf(row.version), ...headers });
 
 const clientNotFound = () => new ApiError("not-found", "You have no client with this id.");
 
 export const clientsRoutes = new Hono<AppEnv>()
-  .post("/", jsonBody, zValidator("json", createClientBody, rejectInvalid), async (c) => {
-    // The id is fixed before the first attempt, so a retried insert is idempotent.
-    const { id = crypto.randomUUID(), ...fields } = c.req.valid("json");
-    const { client, created } = await createClient(c.var.db, { userId: c.var.userId, id, ...fields });
+  .post("/", idempotencyKey, jsonBody, zValidator("json", createClientBody, rejectInvalid), async (c) => {
+    const { id: givenId, ...fields } = c.req.valid("json");
+    const { idempotencyKey: key } = c.var;
+    // The id is fixed before the first attempt, so a retried insert is idempotent. A given id makes the
+    // create idempotent by itself: the key then plays no part.
+    const values = { userId: c.var.userId, id: givenId ?? crypto.randomUUID(), ...fields };
+    const result = givenId === undefined && key !== undefined ? await createClientWithKey(c.var.db, values, key) : await createClient(c.var.db, values);
+    if (!result) throw new ApiError("not-found", "The client this Idempotency-Key created has been deleted since.");
+    const { client, created } = result;
     c.set("outcome", created ? "created" : "existing");
     if (!created) {
-      log("warn", "create resolved to the existing row", c.var.requestId, { clientId: id });
-      return c.json({ client: toClientJson(client) }, 200);
+      log("warn", "create resolved to the existing row", c.var.requestId, { clientId: client.id });
+      return c.json({ client: toClientJson(client) }, 200, clientHeaders(client));
     }
-    return c.json({ client: toClientJson(client) }, 201, { Location: `/api/clients/${id}` });
+    return c.json({ client: toClientJson(client) }, 201, clientHeaders(client, { Location: `/api/clients/${client.id}` }));
   })
   .get("/", zValidator("query", listClientsQuery, rejectInvalid), async (c) => {
     const { limit, cursor } = c.req.valid("query");
@@ -50,27 +63,28 @@ export const clientsRoutes = new Hono<AppEnv>()
     const nextCursor = rows.length > limit && last ? await encodeCursor(key, userId, last) : null;
     return c.json({ clients: page.map(toClientJson), nextCursor }, 200);
   })
-  .get("/:id", zValidator("param", clientParams, rejectInvalid), async (c) => {
+  .get("/:id", zValidator("param", clientParams, rejectInvalid), notModified, async (c) => {
     const { id } = c.req.valid("param");
     const client = await findClient(c.var.db, c.var.userId, id);
     if (!client) throw clientNotFound();
-    return c.json({ client: toClientJson(client) }, 200);
+    return c.json({ client: toClientJson(client) }, 200, clientHeaders(client));
   })
   .patch(
     "/:id",
     zValidator("param", clientParams, rejectInvalid),
+    ifMatch,
     jsonBody,
     zValidator("json", updateClientBody, rejectInvalid),
     async (c) => {
       const { id } = c.req.valid("param");
-      const client = await updateClient(c.var.db, c.var.userId, id, c.req.valid("json"));
+      const client = await updateClient(c.var.db, c.var.userId, id, c.req.valid("json"), c.var.expectedVersions);
       if (!client) throw clientNotFound();
-      return c.json({ client: toClientJson(client) }, 200);
+      return c.json({ client: toClientJson(client) }, 200, clientHeaders(client));
     },
   )
-  .delete("/:id", zValidator("param", clientParams, rejectInvalid), async (c) => {
+  .delete("/:id", zValidator("param", clientParams, rejectInvalid), ifMatch, async (c) => {
     const { id } = c.req.valid("param");
-    const deleted = await deleteClient(c.var.db, c.var.userId, id);
+    const deleted = await deleteClient(c.var.db, c.var.userId, id, c.var.expectedVersions);
     if (!deleted) throw clientNotFound();
     return c.body(null, 204);
   });
