@@ -3,7 +3,9 @@
 // the deployment serves as a static asset: none of this is in the worker bundle.
 import * as z from "zod/mini";
 import { MAX_BODY_BYTES } from "./middleware/json-body";
+import { IDEMPOTENCY_KEY_TTL_HOURS } from "../db/clients";
 import { PROBLEMS, type ProblemType } from "./problem";
+import { rateLimitPolicyItem } from "./rate-limits";
 import {
   clientEnvelope,
   clientJson,
@@ -86,12 +88,52 @@ const HEADERS = {
     schema: { type: "string" },
     example: 'Bearer error="invalid_token"',
   },
+  ETag: {
+    description:
+      "The client's entity tag (strong): its version, new on every write of the client. Send it in `If-Match` to write only over this version, in `If-None-Match` to read only a newer one.",
+    required: true,
+    schema: { type: "string", pattern: '^"[1-9][0-9]*"$' },
+    example: '"1729"',
+  },
+  "RateLimit-Policy": {
+    description: `The per-user limit that counts this request (IETF draft-ietf-httpapi-ratelimit-headers): \`${rateLimitPolicyItem("write")}\` for writes, \`${rateLimitPolicyItem("read")}\` for reads: quota \`q\` requests per window \`w\` seconds. On every \`/api\` response. How much of the quota is left is not reported (the rate limiting binding does not say).`,
+    required: true,
+    schema: { type: "string" },
+    example: rateLimitPolicyItem("write"),
+  },
 } as const;
 type HeaderName = keyof typeof HEADERS;
 
 function headers(...names: HeaderName[]) {
   return Object.fromEntries(["X-Request-Id", ...names].map((name) => [name, { $ref: `#/components/headers/${name}` }]));
 }
+
+// Request headers of the conditional requests and of the idempotent create.
+const IF_MATCH = {
+  name: "If-Match",
+  in: "header",
+  required: false,
+  description:
+    "Write only if the client is still at one of these versions: its `ETag` (strong comparison), or `*` for any. A stale tag answers `412` and writes nothing; without the header the write applies to whatever is stored.",
+  schema: { type: "string" },
+  example: '"1729"',
+};
+const IF_NONE_MATCH = {
+  name: "If-None-Match",
+  in: "header",
+  required: false,
+  description: "The `ETag` you hold (weak comparison), or `*`: when it is current the answer is `304` with no body.",
+  schema: { type: "string" },
+  example: '"1729"',
+};
+const IDEMPOTENCY_KEY = {
+  name: "Idempotency-Key",
+  in: "header",
+  required: false,
+  description: `Makes a create without \`id\` safe to retry: 1 to 255 visible ASCII characters, compared as sent. The same key with the same fields answers \`200\` with the client the first request created; with other fields, \`422\`. A key is remembered for ${IDEMPOTENCY_KEY_TTL_HOURS} hours, per caller. Ignored when the body has an \`id\`.`,
+  schema: { type: "string", minLength: 1, maxLength: 255, pattern: "^[\\x21-\\x7E]+$" },
+  example: "8e03978e-40d5-43e8-bc93-6894a57f9324",
+};
 
 const json = (description: string, schemaId: string, extraHeaders: HeaderName[] = [], examples?: Record<string, Json>) => ({
   description,
@@ -125,8 +167,23 @@ const PROBLEM_RESPONSES: Record<ProblemStatus, { description: string; headers?: 
     example: problemExample("unauthorized", "The bearer token is invalid or expired."),
   },
   404: {
-    description: "No such client among the caller's: another user's id answers exactly like a missing one.",
+    description:
+      "No such client among the caller's: another user's id answers exactly like a missing one. On a create, the client an `Idempotency-Key` made has been deleted since.",
     example: problemExample("not-found", "You have no client with this id."),
+  },
+  412: {
+    description: "`If-Match` named a version the client is no longer at: nothing was written. Read the client again.",
+    example: problemExample(
+      "precondition-failed",
+      "The client has changed since the ETag in If-Match: nothing was written. Read it again.",
+    ),
+  },
+  422: {
+    description: "This `Idempotency-Key` was first sent with other fields: nothing was written.",
+    example: problemExample(
+      "idempotency-key-reused",
+      "This Idempotency-Key was sent before with other fields: nothing was written. Use a new key for a new client.",
+    ),
   },
   409: {
     description: "Another of the caller's clients has this email (`errors[0].pointer` is `/email`).",
@@ -251,13 +308,19 @@ export function openApiDocument() {
           tags: ["clients"],
           summary: "Create a client, or get the existing one with this id",
           description: IDEMPOTENT_CREATE,
+          parameters: [IDEMPOTENCY_KEY],
           requestBody: jsonBody("CreateClient", createExamples),
           responses: {
-            201: json("Created: the new client.", "ClientEnvelope", ["Location"], { created: { client: exampleClient } }),
-            200: json("The id exists already: the stored client, unchanged.", "ClientEnvelope", [], {
-              existing: { client: exampleClient },
+            201: json("Created: the new client.", "ClientEnvelope", ["Location", "ETag", "RateLimit-Policy"], {
+              created: { client: exampleClient },
             }),
-            ...problems(...BODY_PROBLEMS, 409, ...AUTHENTICATED_PROBLEMS),
+            200: json(
+              "The id exists already, or the `Idempotency-Key` was sent before with the same fields: the stored client, unchanged.",
+              "ClientEnvelope",
+              ["ETag", "RateLimit-Policy"],
+              { existing: { client: exampleClient } },
+            ),
+            ...problems(...BODY_PROBLEMS, 404, 409, 422, ...AUTHENTICATED_PROBLEMS),
           },
         },
         get: {
@@ -270,7 +333,7 @@ export function openApiDocument() {
               "The `nextCursor` of the previous page; absent for the first page. Opaque, tamper-evident and bound to the caller: any other value answers `400` naming `/cursor`.",
           }),
           responses: {
-            200: json("One page of clients.", "ClientPage"),
+            200: json("One page of clients.", "ClientPage", ["RateLimit-Policy"]),
             ...problems(400, ...AUTHENTICATED_PROBLEMS),
           },
         },
@@ -281,26 +344,33 @@ export function openApiDocument() {
           operationId: "getClient",
           tags: ["clients"],
           summary: "Get a client",
-          responses: { 200: json("The client.", "ClientEnvelope"), ...problems(400, 404, ...AUTHENTICATED_PROBLEMS) },
+          parameters: [IF_NONE_MATCH],
+          responses: {
+            200: json("The client.", "ClientEnvelope", ["ETag", "RateLimit-Policy"]),
+            304: { description: "`If-None-Match` holds the current ETag: no body.", headers: headers("ETag", "RateLimit-Policy") },
+            ...problems(400, 404, ...AUTHENTICATED_PROBLEMS),
+          },
         },
         patch: {
           operationId: "updateClient",
           tags: ["clients"],
           summary: "Change some of a client's fields",
           description: "Only the fields present change; `null` clears an optional field. At least one field is required.",
+          parameters: [IF_MATCH],
           requestBody: jsonBody("UpdateClient", { "change the email, clear the phone": { email: "ada@example.org", phone: null } }),
           responses: {
-            200: json("The updated client.", "ClientEnvelope"),
-            ...problems(...BODY_PROBLEMS, 404, 409, ...AUTHENTICATED_PROBLEMS),
+            200: json("The updated client.", "ClientEnvelope", ["ETag", "RateLimit-Policy"]),
+            ...problems(...BODY_PROBLEMS, 404, 409, 412, ...AUTHENTICATED_PROBLEMS),
           },
         },
         delete: {
           operationId: "deleteClient",
           tags: ["clients"],
           summary: "Delete a client",
+          parameters: [IF_MATCH],
           responses: {
-            204: { description: "Deleted.", headers: headers() },
-            ...problems(400, 404, ...AUTHENTICATED_PROBLEMS),
+            204: { description: "Deleted.", headers: headers("RateLimit-Policy") },
+            ...problems(400, 404, 412, ...AUTHENTICATED_PROBLEMS),
           },
         },
       },

@@ -54,6 +54,7 @@ export type ClientJson = {
   company: string | null;
   createdAt: string;
   updatedAt: string;
+  etag: string;
 };
 
 export type Problem = {

@@ -54,19 +54,21 @@ describe("createClient", () => {
     expect(await findClient(db, row.userId, row.id)).toMatchObject({ name: "Second" });
   });
 
-  it("reports the id as taken when the existing row is deleted before each of two reads", async () => {
+  it("returns the row of a create that got in after the delete, unchanged, instead of failing", async () => {
     const { db, counted, probe } = instrumentedDb();
     const row = newRow();
-    await createClient(db, row);
-    // Trips: INSERT (fails), read (row deleted before it), INSERT again: recreate the row so it fails
-    // again, read (deleted again).
+    const first = await createClient(db, row);
+    // Trips: INSERT (fails), read (the row deleted before it), INSERT ... ON CONFLICT (another create
+    // of the id just before it).
     probe.before.set(2, () => deleteClient(db, row.userId, row.id));
-    probe.before.set(3, () => createClient(db, row));
-    probe.before.set(4, () => deleteClient(db, row.userId, row.id));
-    const error = await createClient(counted, row).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(UniqueViolationError);
-    expect((error as UniqueViolationError).field).toBe("id");
-    expect(probe.roundTrips).toBe(4);
+    let third: Awaited<ReturnType<typeof createClient>> | undefined;
+    probe.before.set(3, async () => (third = await createClient(db, { ...row, name: "Third" })));
+    const result = await createClient(counted, { ...row, name: "Second" });
+    expect(third?.created).toBe(true);
+    expect(result).toEqual({ created: false, client: third?.client });
+    expect(result.client.version).not.toBe(first.client.version);
+    expect(probe.roundTrips).toBe(3);
+    expect(await findClient(db, row.userId, row.id)).toEqual(third?.client);
   });
 
   it("throws an email conflict at once instead of resolving it", async () => {
