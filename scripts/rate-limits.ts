@@ -3,14 +3,17 @@
 // with, written once in wrangler.toml; `--check` fails when the committed module differs.
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { experimental_readRawConfig } from "wrangler";
+import { unstable_readConfig } from "wrangler";
+
+// wrangler types its configuration through a package it does not install for us.
+type RateLimitBinding = { name: string; simple: { limit: number; period: number } };
 
 const target = fileURLToPath(new URL("../src/http/rate-limits.generated.ts", import.meta.url));
 const wranglerToml = fileURLToPath(new URL("../wrangler.toml", import.meta.url));
 
-const { rawConfig } = experimental_readRawConfig({ config: wranglerToml });
+const { ratelimits } = unstable_readConfig({ config: wranglerToml });
 const limits = Object.fromEntries(
-  (rawConfig.ratelimits ?? []).map(({ name, simple }) => [name, { limit: simple.limit, period: simple.period }]),
+  ratelimits.map(({ name, simple }: RateLimitBinding) => [name, { limit: simple.limit, period: simple.period }]),
 );
 const generated = `// Generated from wrangler.toml's [[ratelimits]] by \`npm run cf-typegen\`: change the limits there, not here.
 export const CONFIGURED_RATE_LIMITS = ${JSON.stringify(limits, null, 2).replace(/"(\w+)":/g, "$1:")} as const;
