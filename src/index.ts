@@ -4,14 +4,14 @@ import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./http/app-env";
-import { toApiError } from "./http/errors";
+import { NO_SUCH_ROUTE, toApiError } from "./http/errors";
 import { authenticate } from "./http/middleware/auth";
 import { config } from "./http/middleware/config";
 import { database } from "./http/middleware/database";
 import { rateLimit } from "./http/middleware/rate-limit";
 import { rateLimitPolicy } from "./http/middleware/rate-limit-policy";
 import { requestLog } from "./http/middleware/request-log";
-import { ApiError, problemResponse } from "./http/problem";
+import { problemResponse, raise } from "./http/problem";
 import { clientsRoutes } from "./http/routes/clients";
 import { healthRoutes } from "./http/routes/health";
 import { log, summarizeError } from "./log";
@@ -35,15 +35,12 @@ const app = new Hono<AppEnv>()
   .use("/api/*", rateLimitPolicy, authenticate, rateLimit, database)
   .route("/api/clients", clientsRoutes);
 
-app.notFound((c) => problemResponse(c, new ApiError("not-found", "No such route.")));
+app.notFound((c) => problemResponse(c, raise(NO_SUCH_ROUTE)));
 
 app.onError((error, c) => {
   const problem = toApiError(error);
   if (problem.status >= 500) log("error", problem.type, c.var.requestId, { error: summarizeError(problem.cause ?? error) });
   return problemResponse(c, problem);
 });
-
-/** The app's routes and their types, for Hono's `hc` (see ./client.ts). */
-export type AppType = typeof app;
 
 export default app;

@@ -9,18 +9,19 @@ import {
   violatedNotNullColumn,
   violatedUniqueConstraint,
 } from "./errors";
-import { roundTrip } from "./round-trip";
+import { withOneRetry } from "./retry";
 import {
-  CLIENTS_EMAIL_INDEX,
   CLIENTS_PRIMARY_KEY,
   clients,
   idempotencyKeys,
   nextClientVersion,
+  UNIQUE_FIELDS,
+  type ClientFieldName,
   type ClientRow,
   type NewClientRow,
 } from "./schema";
 
-type ClientFields = Pick<NewClientRow, "name" | "email" | "phone" | "company">;
+type ClientFields = Pick<NewClientRow, ClientFieldName>;
 export type ListCursor = { createdAt: Date; id: string };
 export type Created = { client: ClientRow; created: boolean };
 
@@ -36,7 +37,7 @@ export const IDEMPOTENCY_KEY_TTL_HOURS = 24;
 // keys of the last IDEMPOTENCY_KEY_TTL_HOURS without a job of its own.
 const EXPIRED_KEYS_PRUNED_PER_CREATE = 10;
 
-// Every function here is one or two round trips under the retry policy of `roundTrip`, and throws
+// Every function here is one or two round trips under the retry policy of `withOneRetry`, and throws
 // DatabaseUnavailableError, UniqueViolationError, or what nobody could classify.
 
 // The list index is built DESC NULLS LAST (drizzle-kit's `.desc()`), and a plain DESC means NULLS FIRST:
@@ -49,14 +50,15 @@ const byOwnerAndId = (userId: string, id: string) => and(eq(clients.userId, user
 // no window between a read and the write.
 const atVersion = (expected: ExpectedVersions) => expected && inArray(clients.version, [...expected]);
 
-/** A write refused by the email index becomes a conflict on `email`; anything else is rethrown. */
-function rethrowEmailConflict(error: unknown): never {
-  if (violatedUniqueConstraint(error) === CLIENTS_EMAIL_INDEX) throw new UniqueViolationError("email", { cause: error });
+/** A write refused by a unique index on a field becomes a conflict on that field; anything else is rethrown. */
+function rethrowFieldConflict(error: unknown): never {
+  const field = UNIQUE_FIELDS[violatedUniqueConstraint(error) as keyof typeof UNIQUE_FIELDS] as ClientFieldName | undefined;
+  if (field) throw new UniqueViolationError(field, { cause: error });
   throw error;
 }
 
 export async function findClient(db: Database, userId: string, id: string): Promise<ClientRow | undefined> {
-  const [row] = await roundTrip(() => db.select().from(clients).where(byOwnerAndId(userId, id)));
+  const [row] = await withOneRetry(() => db.select().from(clients).where(byOwnerAndId(userId, id)));
   return row;
 }
 
@@ -69,10 +71,10 @@ export async function findClient(db: Database, userId: string, id: string): Prom
  */
 export async function createClient(db: Database, values: NewClientRow & { id: string }): Promise<Created> {
   try {
-    const [client] = await roundTrip(() => db.insert(clients).values(values).returning());
+    const [client] = await withOneRetry(() => db.insert(clients).values(values).returning());
     return { client: client!, created: true };
   } catch (error) {
-    if (violatedUniqueConstraint(error) !== CLIENTS_PRIMARY_KEY) rethrowEmailConflict(error);
+    if (violatedUniqueConstraint(error) !== CLIENTS_PRIMARY_KEY) rethrowFieldConflict(error);
   }
   const existing = await findClient(db, values.userId, values.id);
   if (existing) return { client: existing, created: false };
@@ -89,7 +91,7 @@ async function insertOrLockExisting(db: Database, values: NewClientRow & { id: s
       .values(values)
       .onConflictDoUpdate({ target: [clients.userId, clients.id], set: { version: sql`${clients.version}` } })
       .returning({ ...getTableColumns(clients), created: sql<boolean>`xmax = 0` });
-  const [row] = await roundTrip(statement).catch(rethrowEmailConflict);
+  const [row] = await withOneRetry(statement).catch(rethrowFieldConflict);
   const { created, ...client } = row!;
   return { client, created };
 }
@@ -109,13 +111,13 @@ export async function createClientWithKey(
 ): Promise<Created | undefined> {
   const fingerprint = await fingerprintOf(values);
   try {
-    const [client] = await roundTrip(() => claimKeyAndInsert(db, values, key, fingerprint));
+    const [client] = await withOneRetry(() => claimKeyAndInsert(db, values, key, fingerprint));
     return { client: client!, created: true };
   } catch (error) {
     // A held key leaves the client's id NULL, and the NOT NULL constraint refuses the whole statement.
-    if (violatedNotNullColumn(error) !== clients.id.name) rethrowEmailConflict(error);
+    if (violatedNotNullColumn(error) !== clients.id.name) rethrowFieldConflict(error);
   }
-  const [held] = await roundTrip(() =>
+  const [held] = await withOneRetry(() =>
     db
       .select({ fingerprint: idempotencyKeys.fingerprint, client: clients })
       .from(idempotencyKeys)
@@ -161,9 +163,10 @@ function claimKeyAndInsert(db: Database, { id, ...values }: NewClientRow & { id:
     .returning();
 }
 
-/** SHA-256 of the client's fields, absent and null alike, in a fixed order: what makes two creates the same. */
-async function fingerprintOf({ name, email, phone, company }: NewClientRow): Promise<string> {
-  const canonical = JSON.stringify([name, email ?? null, phone ?? null, company ?? null]);
+/** SHA-256 of the client's fields, absent and null alike, in name order: what makes two creates the same. */
+async function fingerprintOf({ userId: _owner, id: _id, ...fields }: NewClientRow): Promise<string> {
+  const given = Object.entries(fields).filter(([, value]) => value !== null && value !== undefined);
+  const canonical = JSON.stringify(given.sort(([a], [b]) => (a < b ? -1 : 1)));
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonical));
   return btoa(String.fromCharCode(...new Uint8Array(digest)));
 }
@@ -176,7 +179,7 @@ export async function listClients(
 ): Promise<ClientRow[]> {
   const afterCursor =
     cursor && sql`(${clients.createdAt}, ${clients.id}) < (${cursor.createdAt.toISOString()}::timestamptz, ${cursor.id})`;
-  return roundTrip(() =>
+  return withOneRetry(() =>
     db
       .select()
       .from(clients)
@@ -204,14 +207,14 @@ export async function updateClient(
       .set({ ...changes, updatedAt: sql`now()`, version: nextClientVersion })
       .where(and(byOwnerAndId(userId, id), atVersion(expected)))
       .returning();
-  const [row] = await roundTrip(statement).catch(rethrowEmailConflict);
+  const [row] = await withOneRetry(statement).catch(rethrowFieldConflict);
   if (!row && expected) await refuseIfPresent(db, userId, id);
   return row;
 }
 
 /** Deletes the client; false when there is none. `expected` as for updateClient. */
 export async function deleteClient(db: Database, userId: string, id: string, expected?: ExpectedVersions): Promise<boolean> {
-  const deleted = await roundTrip(() =>
+  const deleted = await withOneRetry(() =>
     db
       .delete(clients)
       .where(and(byOwnerAndId(userId, id), atVersion(expected)))

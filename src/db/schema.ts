@@ -6,7 +6,7 @@ export const CLIENTS_PRIMARY_KEY = "clients_pkey";
 export const CLIENTS_EMAIL_INDEX = "clients_user_id_email_key";
 
 // Millisecond precision, so a JavaScript Date (and the list cursor built from it) is exact.
-const moment = (name: string) =>
+const millisecondTimestamp = (name: string) =>
   timestamp(name, { withTimezone: true, precision: 3 }).notNull().defaultNow();
 
 // Every insert and every update of a client takes a new value: a row's version never repeats, not even
@@ -23,8 +23,8 @@ export const clients = pgTable(
     email: text("email"),
     phone: text("phone"),
     company: text("company"),
-    createdAt: moment("created_at"),
-    updatedAt: moment("updated_at"),
+    createdAt: millisecondTimestamp("created_at"),
+    updatedAt: millisecondTimestamp("updated_at"),
     version: bigint("version", { mode: "number" }).notNull().default(nextClientVersion),
   },
   (table) => [
@@ -46,7 +46,7 @@ export const idempotencyKeys = pgTable(
     key: text("key").notNull(),
     clientId: text("client_id").notNull(),
     fingerprint: text("fingerprint").notNull(),
-    createdAt: moment("created_at"),
+    createdAt: millisecondTimestamp("created_at"),
   },
   (table) => [
     primaryKey({ name: "idempotency_keys_pkey", columns: [table.userId, table.key] }),
@@ -57,3 +57,9 @@ export const idempotencyKeys = pgTable(
 
 export type ClientRow = typeof clients.$inferSelect;
 export type NewClientRow = typeof clients.$inferInsert;
+
+/** The columns a caller writes: all but the owner (the token's subject), the key and the server's bookkeeping. */
+export type ClientFieldName = Exclude<keyof ClientRow, "userId" | "id" | "createdAt" | "updatedAt" | "version">;
+
+/** The field each unique constraint other than the key guards, as a caller names it in a conflict. */
+export const UNIQUE_FIELDS = { [CLIENTS_EMAIL_INDEX]: "email" } as const satisfies Record<string, ClientFieldName>;

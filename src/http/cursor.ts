@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
 import type { ListCursor } from "../db/clients";
-import { clientId } from "./schemas";
+import { clientId } from "./request-schemas";
 
 // The list cursor is opaque and tamper-evident: `<position>.<mac>`, where the position is base64url of
 // the JSON [createdAt, id] of the last client on a page and the MAC is HMAC-SHA-256 over the user id and
@@ -62,13 +62,13 @@ export const encodeCursor = (key: CryptoKey, userId: string, { createdAt, id }: 
 
 // A moment as the API writes one (toISOString of a row's createdAt): a real date in years 1 to 9999.
 // PostgreSQL has no year 0, and JavaScript rolls an invalid day such as Feb 30 over into March.
-const moment = z.iso.datetime({ precision: 3 }).check(
+const cursorTimestamp = z.iso.datetime({ precision: 3 }).check(
   z.refine((value) => {
     const date = new Date(value);
     return !Number.isNaN(date.getTime()) && date.toISOString() === value && !value.startsWith("0000");
   }),
 );
-const position = z.tuple([moment, clientId]);
+const position = z.tuple([cursorTimestamp, clientId]);
 
 /** The position in a cursor this API issued to `userId`, or undefined for anything else. */
 export async function decodeCursor(key: CryptoKey, userId: string, cursor: string): Promise<ListCursor | undefined> {

@@ -5,6 +5,9 @@
 /** A client's ETag: its version, quoted. */
 export const entityTagOf = (version: number): string => `"${version}"`;
 
+/** An If-Match or If-None-Match value, for the document: `*` or entity tags separated by commas. */
+export const ENTITY_TAG_LIST_SCHEMA = { type: "string", examples: ['"1729"', '"1729", "1730"', "*"] } as const;
+
 type EntityTag = { weak: boolean; opaque: string };
 
 // entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE, etagc = %x21 / %x23-7E / obs-text; list elements are

@@ -3,7 +3,40 @@
 import { HTTPException } from "hono/http-exception";
 import { MisconfiguredError } from "../config";
 import { DatabaseUnavailableError, IdempotencyKeyReusedError, StaleVersionError, UniqueViolationError } from "../db/errors";
-import { ApiError, problemTitle, problemTypeOf, unavailable } from "./problem";
+import { UNIQUE_FIELDS } from "../db/schema";
+import { ApiError, problemTitle, problemTypeOf, raise, RETRY_SOON, type Problem } from "./problem";
+
+export const NO_SUCH_ROUTE: Problem = { type: "not-found", detail: "No such route." };
+export const INTERNAL: Problem = { type: "internal", detail: "An unexpected error occurred." };
+export const MISCONFIGURED: Problem = {
+  type: "misconfigured",
+  detail: "The server's settings are invalid: DATABASE_URL must be set.",
+};
+export const DATABASE_UNAVAILABLE: Problem = {
+  type: "unavailable",
+  detail: "The database is unavailable. Retry shortly.",
+  headers: RETRY_SOON,
+};
+
+const TAKEN = "is already used by another of your clients";
+const fieldTaken = (field: string): Problem => ({
+  type: "conflict",
+  detail: `The ${field} ${TAKEN}.`,
+  errors: [{ pointer: `/${field}`, detail: TAKEN }],
+});
+/** A write that gives a field a value another of the caller's clients has (a unique constraint's field). */
+export const FIELD_TAKEN: readonly Problem[] = Object.values(UNIQUE_FIELDS).map(fieldTaken);
+
+/** A conditional write (If-Match) found the client at another version. */
+export const STALE_VERSION: Problem = {
+  type: "precondition-failed",
+  detail: "The client has changed since the ETag in If-Match: nothing was written. Read it again.",
+};
+/** A create under an Idempotency-Key the caller first sent with other fields. */
+export const KEY_REUSED: Problem = {
+  type: "idempotency-key-reused",
+  detail: "This Idempotency-Key was sent before with other fields: nothing was written. Use a new key for a new client.",
+};
 
 // Hono's own middleware throws plain HTTPExceptions: keep their status and message. Never their
 // response's headers: the jwt middleware's challenge, for one, echoes the request URL (the
@@ -13,32 +46,16 @@ function fromHttpException(error: HTTPException): ApiError {
   return new ApiError(type, error.message || problemTitle(type), { cause: error });
 }
 
-const TAKEN = "is already used by another of your clients";
-
-function fromUniqueViolation(error: UniqueViolationError): ApiError {
-  const { field } = error;
-  return new ApiError("conflict", `The ${field} ${TAKEN}.`, { errors: [{ pointer: `/${field}`, detail: TAKEN }], cause: error });
-}
 
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof HTTPException) return fromHttpException(error);
-  if (error instanceof DatabaseUnavailableError) return unavailable("The database is unavailable. Retry shortly.", error);
-  if (error instanceof UniqueViolationError) return fromUniqueViolation(error);
-  if (error instanceof StaleVersionError) {
-    return new ApiError("precondition-failed", "The client has changed since the ETag in If-Match: nothing was written. Read it again.", {
-      cause: error,
-    });
-  }
-  if (error instanceof IdempotencyKeyReusedError) {
-    return new ApiError(
-      "idempotency-key-reused",
-      "This Idempotency-Key was sent before with other fields: nothing was written. Use a new key for a new client.",
-      { cause: error },
-    );
-  }
+  if (error instanceof DatabaseUnavailableError) return raise(DATABASE_UNAVAILABLE, { cause: error });
+  if (error instanceof UniqueViolationError) return raise(fieldTaken(error.field), { cause: error });
+  if (error instanceof StaleVersionError) return raise(STALE_VERSION, { cause: error });
+  if (error instanceof IdempotencyKeyReusedError) return raise(KEY_REUSED, { cause: error });
   if (error instanceof MisconfiguredError) {
-    return new ApiError("misconfigured", `The server's settings are invalid: ${error.message}.`, { cause: error });
+    return raise(MISCONFIGURED, { detail: `The server's settings are invalid: ${error.message}.`, cause: error });
   }
-  return new ApiError("internal", "An unexpected error occurred.", { cause: error });
+  return raise(INTERNAL, { cause: error });
 }

@@ -1,79 +1,34 @@
-// The OpenAPI 3.1 document, generated from the zod schemas that validate requests (./schemas) and those
-// that describe responses (./response-schemas). `npm run openapi` writes it to public/openapi.json, which
-// the deployment serves as a static asset: none of this is in the worker bundle.
+// The OpenAPI 3.1 document, built from the app itself: every route the app serves must have an entry in
+// the operations that its route file exports (and every entry a route), its request schemas are the ones
+// its validators check, and the problems it may answer with are those of the middleware it runs (./route-meta.ts)
+// and of its own entry. `npm run openapi` writes it to public/openapi.json, which the deployment serves as a
+// static asset: none of this is in the worker bundle.
+import type { Hono } from "hono";
 import * as z from "zod/mini";
-import { MAX_BODY_BYTES } from "./middleware/json-body";
-import { IDEMPOTENCY_KEY_TTL_HOURS } from "../db/clients";
-import { PROBLEMS, type ProblemType } from "./problem";
+import { CLIENT_FIELDS, FIELD_NAMES, type FieldRule } from "./client-fields";
+import { INTERNAL, NO_SUCH_ROUTE } from "./errors";
 import { rateLimitPolicyItem } from "./rate-limits";
+import { PROBLEMS, type Problem } from "./problem";
+import { CLIENT_ID_RULE, STORABLE_TEXT_RULE } from "./request-schemas";
 import {
   clientEnvelope,
   clientJson,
   clientPage,
+  exampleClient,
   health,
   problemJson,
-  problemStatuses,
   problemUrn,
   timestamp,
   type ProblemStatus,
 } from "./response-schemas";
-import { clientParams, createClientBody, listClientsQuery, updateClientBody } from "./schemas";
+import { metaOf, type HandlerMeta, type ValidationTarget } from "./route-meta";
+import { MAX_LISTED_ERRORS } from "./validation";
 
 type JsonSchema = Record<string, unknown>;
-type Json = unknown;
 
-const REF_PREFIX = "#/components/schemas/";
+const RESPONSE_SCHEMAS = { Client: clientJson, Timestamp: timestamp, ClientEnvelope: clientEnvelope, ClientPage: clientPage, Health: health };
 
-// zod writes a dialect and an id into every top-level schema; inside an OpenAPI 3.1 document the
-// document's own dialect applies and components are addressed by their path.
-function component({ $schema: _dialect, $id: _id, ...schema }: JsonSchema): JsonSchema {
-  return schema;
-}
-
-function componentSchemas(io: "input" | "output", schemas: Record<string, z.ZodMiniType>): Record<string, JsonSchema> {
-  const registry = z.registry<{ id: string }>();
-  for (const [id, schema] of Object.entries(schemas)) registry.add(schema, { id });
-  const generated = z.toJSONSchema(registry, { io, target: "draft-2020-12", uri: (id) => `${REF_PREFIX}${id}` });
-  return Object.fromEntries(Object.entries(generated.schemas).map(([id, schema]) => [id, component(schema)]));
-}
-
-const ref = (id: string) => ({ $ref: `${REF_PREFIX}${id}` });
-
-// What JSON Schema cannot say about the request fields (zod's refinements), said in words.
-const FIELD_NOTES: Record<string, string> = {
-  id: "1 to 64 characters of A-Z, a-z, 0-9, `_` and `-`, unique per caller: in practice the chat id. Made up by the server when absent.",
-  name: "1 to 200 characters after trimming surrounding white space.",
-  email: "A valid address of at most 254 characters, unique among the caller's clients regardless of case. `null` for none.",
-  phone: "At most 40 characters. `null` for none.",
-  company: "At most 200 characters. `null` for none.",
-};
-const TEXT_RULE = "Text fields must not contain NUL characters or unpaired surrogates.";
-
-function withFieldNotes(schema: JsonSchema): JsonSchema {
-  const properties = schema.properties as Record<string, JsonSchema>;
-  const described = Object.entries(properties).map(([name, property]) => [
-    name,
-    FIELD_NOTES[name] ? { ...property, description: FIELD_NOTES[name] } : property,
-  ]);
-  return { ...schema, description: TEXT_RULE, properties: Object.fromEntries(described) };
-}
-
-function parameters(place: "path" | "query", schema: z.ZodMiniType, notes: Record<string, string>) {
-  const { properties, required = [] } = z.toJSONSchema(schema, { io: "input", target: "draft-2020-12" }) as {
-    properties: Record<string, JsonSchema>;
-    required?: string[];
-  };
-  return Object.entries(properties).map(([name, property]) => ({
-    name,
-    in: place,
-    required: required.includes(name),
-    description: notes[name],
-    schema: property,
-  }));
-}
-
-// ---- responses ------------------------------------------------------------------------------------
-
+// What a caller can read in each header the document names.
 const HEADERS = {
   "X-Request-Id": {
     description: "Identifies the request in the logs: the caller's own X-Request-Id when well-formed, else a new UUID.",
@@ -90,13 +45,13 @@ const HEADERS = {
   },
   ETag: {
     description:
-      "The client's entity tag (strong): its version, new on every write of the client. Send it in `If-Match` to write only over this version, in `If-None-Match` to read only a newer one.",
+      "The client's entity tag, strong: its version, which the database makes new on every write of the client. Send it in `If-Match` to write only over this version, in `If-None-Match` to read only a newer one.",
     required: true,
     schema: { type: "string", pattern: '^"[1-9][0-9]*"$' },
     example: '"1729"',
   },
   "RateLimit-Policy": {
-    description: `The per-user limit that counts this request (IETF draft-ietf-httpapi-ratelimit-headers): \`${rateLimitPolicyItem("write")}\` for writes, \`${rateLimitPolicyItem("read")}\` for reads: quota \`q\` requests per window \`w\` seconds. On every \`/api\` response. How much of the quota is left is not reported (the rate limiting binding does not say).`,
+    description: `The per-user limit that counts this request (draft-ietf-httpapi-ratelimit-headers): \`${rateLimitPolicyItem("write")}\` for writes, \`${rateLimitPolicyItem("read")}\` for reads, a quota \`q\` of requests per window \`w\` of seconds, as wrangler.toml configures them. How much is left is not reported: the rate limiting binding does not say.`,
     required: true,
     schema: { type: "string" },
     example: rateLimitPolicyItem("write"),
@@ -104,140 +59,146 @@ const HEADERS = {
 } as const;
 type HeaderName = keyof typeof HEADERS;
 
-function headers(...names: HeaderName[]) {
-  return Object.fromEntries(["X-Request-Id", ...names].map((name) => [name, { $ref: `#/components/headers/${name}` }]));
+export type Operation = {
+  operationId: string;
+  tags: string[];
+  summary: string;
+  description?: string;
+  /** `[]` for a route that needs no token. */
+  security?: [];
+  /** Descriptions of the path and query parameters its validators check. */
+  parameters?: Record<string, string>;
+  /** Named request bodies, made from the example client's fields: those with a value, and the others cleared. */
+  requestExamples?: (fields: { values: Record<string, unknown>; cleared: Record<string, null> }) => Record<string, unknown>;
+  responses: Record<number, { description: string; content?: keyof typeof RESPONSE_SCHEMAS; headers?: readonly HeaderName[] }>;
+  /** What the route's own code may answer with, beyond its middleware's problems. */
+  problems?: readonly (Problem | readonly Problem[])[];
+};
+export type Operations = Record<string, Operation>;
+
+// ---- schemas --------------------------------------------------------------------------------------
+
+const REF_PREFIX = "#/components/schemas/";
+const ref = (id: string) => ({ $ref: `${REF_PREFIX}${id}` });
+
+// zod writes a dialect and an id into every top-level schema; inside an OpenAPI 3.1 document the
+// document's own dialect applies and components are addressed by their path.
+function component({ $schema: _dialect, $id: _id, ...schema }: JsonSchema): JsonSchema {
+  return schema;
 }
 
-// Request headers of the conditional requests and of the idempotent create.
-const IF_MATCH = {
-  name: "If-Match",
-  in: "header",
-  required: false,
-  description:
-    "Write only if the client is still at one of these versions: its `ETag` (strong comparison), or `*` for any. A stale tag answers `412` and writes nothing; without the header the write applies to whatever is stored.",
-  schema: { type: "string" },
-  example: '"1729"',
-};
-const IF_NONE_MATCH = {
-  name: "If-None-Match",
-  in: "header",
-  required: false,
-  description: "The `ETag` you hold (weak comparison), or `*`: when it is current the answer is `304` with no body.",
-  schema: { type: "string" },
-  example: '"1729"',
-};
-const IDEMPOTENCY_KEY = {
-  name: "Idempotency-Key",
-  in: "header",
-  required: false,
-  description: `Makes a create without \`id\` safe to retry: 1 to 255 visible ASCII characters, compared as sent. The same key with the same fields answers \`200\` with the client the first request created; with other fields, \`422\`. A key is remembered for ${IDEMPOTENCY_KEY_TTL_HOURS} hours, per caller. Ignored when the body has an \`id\`.`,
-  schema: { type: "string", minLength: 1, maxLength: 255, pattern: "^[\\x21-\\x7E]+$" },
-  example: "8e03978e-40d5-43e8-bc93-6894a57f9324",
+function componentSchemas(io: "input" | "output", schemas: Record<string, z.ZodMiniType>): Record<string, JsonSchema> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(schemas)) registry.add(schema, { id });
+  const generated = z.toJSONSchema(registry, { io, target: "draft-2020-12", uri: (id) => `${REF_PREFIX}${id}` });
+  return Object.fromEntries(Object.entries(generated.schemas).map(([id, schema]) => [id, component(schema)]));
+}
+
+// What JSON Schema cannot say about a field (zod's refinements), said in words from its rule.
+function fieldNote(rule: FieldRule): string {
+  const required = "required" in rule;
+  const length = required ? `1 to ${rule.maxLength} characters` : `At most ${rule.maxLength} characters`;
+  const trimmed = "trim" in rule ? " after trimming surrounding white space" : "";
+  const kind = rule.kind === "email" ? `A valid address of at most ${rule.maxLength} characters` : `${length}${trimmed}`;
+  const note = "note" in rule ? `, ${rule.note}` : "";
+  return `${kind}${note}.${required ? "" : " `null` for none."}`;
+}
+
+const ID_NOTE = `${CLIENT_ID_RULE}, unique per caller: in practice the chat id. Made up by the server when absent.`;
+const PATH_NOTES: Record<string, string> = { id: `The client's id (${CLIENT_ID_RULE}).` };
+const FIELD_NOTES: Record<string, string> = {
+  id: ID_NOTE,
+  ...Object.fromEntries(FIELD_NAMES.map((name) => [name, fieldNote(CLIENT_FIELDS[name])])),
 };
 
-const json = (description: string, schemaId: string, extraHeaders: HeaderName[] = [], examples?: Record<string, Json>) => ({
-  description,
-  headers: headers(...extraHeaders),
-  content: {
-    "application/json": {
-      schema: ref(schemaId),
-      ...(examples && { examples: Object.fromEntries(Object.entries(examples).map(([name, value]) => [name, { value }])) }),
-    },
-  },
+function withFieldNotes(schema: JsonSchema): JsonSchema {
+  const properties = schema.properties as Record<string, JsonSchema>;
+  const described = Object.entries(properties).map(([name, property]) => [
+    name,
+    FIELD_NOTES[name] ? { ...property, description: FIELD_NOTES[name] } : property,
+  ]);
+  return { ...schema, description: `Text fields ${STORABLE_TEXT_RULE}.`, properties: Object.fromEntries(described) };
+}
+
+function parameters(place: "path" | "query", schema: z.ZodMiniType, notes: Record<string, string> = {}) {
+  const { properties, required = [] } = z.toJSONSchema(schema, { io: "input", target: "draft-2020-12" }) as {
+    properties: Record<string, JsonSchema>;
+    required?: string[];
+  };
+  return Object.entries(properties).map(([name, property]) => ({
+    name,
+    in: place,
+    required: required.includes(name),
+    description: notes[name] ?? (place === "path" ? PATH_NOTES : FIELD_NOTES)[name],
+    schema: property,
+  }));
+}
+
+// ---- the app's routes -----------------------------------------------------------------------------
+
+type Route = { method: string; path: string; handlers: HandlerMeta[] };
+
+// A middleware registered for "*", "/api/*" or an exact path runs for the routes under it.
+const covers = (pattern: string, path: string) =>
+  pattern === "*" || pattern === "/*" || pattern === path || (pattern.endsWith("/*") && path.startsWith(pattern.slice(0, -1)));
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any app
+function servedRoutes(app: Hono<any, any, any>): Route[] {
+  const endpoints = app.routes.filter((route) => route.method !== "ALL");
+  const keys = [...new Set(endpoints.map(({ method, path }) => `${method} ${path}`))];
+  return keys.map((key) => {
+    const [method = "", path = ""] = key.split(" ");
+    const handlers = app.routes
+      .filter((route) => (route.method === "ALL" ? covers(route.path, path) : route.method === method && route.path === path))
+      .flatMap((route) => metaOf(route.handler) ?? []);
+    return { method, path, handlers };
+  });
+}
+
+const openApiPath = (path: string) => path.replace(/:(\w+)/g, "{$1}");
+
+// ---- responses ------------------------------------------------------------------------------------
+
+const headerRefs = (names: readonly string[]) =>
+  Object.fromEntries(["X-Request-Id", ...names].map((name) => [name, { $ref: `#/components/headers/${name}` }]));
+
+const problemComponent = (status: number) => `Problem${status}`;
+
+const example = ({ type, detail, errors }: Problem) => ({
+  type: problemUrn(type),
+  title: PROBLEMS[type].title,
+  status: PROBLEMS[type].status,
+  detail,
+  requestId: "0e7b2188-bae8-4f55-8b07-be4d288b8ef1",
+  ...(errors && { errors }),
 });
 
-// One entry per problem status; the record's type makes a new status in PROBLEMS (src/http/problem.ts)
-// fail to compile until it is described here.
-const PROBLEM_RESPONSES: Record<ProblemStatus, { description: string; headers?: HeaderName[]; example: Json }> = {
-  400: {
-    description: "Invalid request: `errors` names each field at fault (body, query string or path), or the body is not JSON.",
-    example: {
-      type: problemUrn("validation-failed"),
-      title: PROBLEMS["validation-failed"].title,
-      status: 400,
-      detail: "The request body has invalid fields: /userId.",
-      requestId: "0e7b2188-bae8-4f55-8b07-be4d288b8ef1",
-      errors: [{ pointer: "/userId", detail: '"userId" is not an accepted field' }],
+// The problems of one status that an operation may answer with (or, without an operation, any of the
+// API's): each one's type and detail, and each as an example. A header is listed when all of them send it.
+function problemResponse(status: number, problems: Problem[], alwaysSet: readonly string[] = []) {
+  const headers = Object.keys(problems[0]?.headers ?? {}).filter((name) => problems.every((problem) => name in (problem.headers ?? {})));
+  return {
+    description: problems.map(({ type, detail }) => `\`${type}\`: ${detail}`).join("\n\n"),
+    headers: headerRefs([...headers, ...alwaysSet]),
+    content: {
+      "application/problem+json": {
+        schema: ref(problemComponent(status)),
+        examples: Object.fromEntries(problems.map((problem, index) => [`${problem.type}-${index + 1}`, { value: example(problem) }])),
+      },
     },
-  },
-  401: {
-    description:
-      "No bearer token (`WWW-Authenticate: Bearer`), or one that is malformed, badly signed, expired, `alg: none`, without `exp`, or whose `sub` is not 1 to 255 characters of text without control characters or unpaired surrogates (`WWW-Authenticate: Bearer error=\"invalid_token\"`).",
-    headers: ["WWW-Authenticate"],
-    example: problemExample("unauthorized", "The bearer token is invalid or expired."),
-  },
-  404: {
-    description:
-      "No such client among the caller's: another user's id answers exactly like a missing one. On a create, the client an `Idempotency-Key` made has been deleted since.",
-    example: problemExample("not-found", "You have no client with this id."),
-  },
-  412: {
-    description: "`If-Match` named a version the client is no longer at: nothing was written. Read the client again.",
-    example: problemExample(
-      "precondition-failed",
-      "The client has changed since the ETag in If-Match: nothing was written. Read it again.",
-    ),
-  },
-  422: {
-    description: "This `Idempotency-Key` was first sent with other fields: nothing was written.",
-    example: problemExample(
-      "idempotency-key-reused",
-      "This Idempotency-Key was sent before with other fields: nothing was written. Use a new key for a new client.",
-    ),
-  },
-  409: {
-    description: "Another of the caller's clients has this email (`errors[0].pointer` is `/email`).",
-    example: {
-      ...problemExample("conflict", "The email is already used by another of your clients."),
-      errors: [{ pointer: "/email", detail: "is already used by another of your clients" }],
-    },
-  },
-  413: {
-    description: `The body is larger than ${MAX_BODY_BYTES} bytes.`,
-    example: problemExample("payload-too-large", `The request body exceeds ${MAX_BODY_BYTES} bytes.`),
-  },
-  415: {
-    description: "The body is not `application/json`.",
-    example: problemExample("unsupported-media-type", "Send the body as application/json."),
-  },
-  429: {
-    description:
-      "The caller used up its rate limit: writes (`POST`, `PATCH`, `DELETE`) and reads (`GET`) each have a per-user limit per minute. Checked before anything else: nothing was written. Retry after `Retry-After` seconds (60).",
-    headers: ["Retry-After"],
-    example: problemExample("rate-limited", "Too many requests from this user. Retry after the time in Retry-After."),
-  },
-  500: {
-    description: "An unexpected error, or invalid server settings (`misconfigured`): never a stack trace or SQL.",
-    example: problemExample("internal", "An unexpected error occurred."),
-  },
-  503: {
-    description: "The database (or the identity provider's keys) could not be reached, after one retry. Retry after `Retry-After` seconds.",
-    headers: ["Retry-After"],
-    example: problemExample("unavailable", "The database is unavailable. Retry shortly."),
-  },
-};
-
-function problemExample(type: ProblemType, detail: string) {
-  const { status, title } = PROBLEMS[type];
-  return { type: problemUrn(type), title, status, detail, requestId: "0e7b2188-bae8-4f55-8b07-be4d288b8ef1" };
+  };
 }
 
-const problemComponent = (status: ProblemStatus) => `Problem${status}`;
-
-const problems = (...statuses: ProblemStatus[]) =>
-  Object.fromEntries(statuses.map((status) => [status, { $ref: `#/components/responses/${problemComponent(status)}` }]));
-
-// Every operation behind authentication may answer these, the per-user rate limit's 429 included.
-const AUTHENTICATED_PROBLEMS: ProblemStatus[] = [401, 429, 500, 503];
-const BODY_PROBLEMS: ProblemStatus[] = [400, 413, 415];
+function groupByStatus(problems: Problem[]): Map<number, Problem[]> {
+  const byStatus = new Map<number, Problem[]>();
+  for (const problem of new Set(problems)) {
+    const { status } = PROBLEMS[problem.type];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), problem]);
+  }
+  return new Map([...byStatus].sort(([a], [b]) => a - b));
+}
 
 // ---- the document ---------------------------------------------------------------------------------
-
-const IDEMPOTENT_CREATE = `Creating is safe to repeat and to race: the insert goes first, and when the id exists already for
-the caller the stored row is returned with \`200\` (the body's fields are **not** applied, and there is no
-\`Location\`). So a chat app may send the same create from several tabs or retries at once: exactly one
-request answers \`201\`, the others \`200\` with that first writer's row. Without an \`id\` the server makes up
-a new one (a UUID) on every call, so such a create is not idempotent: send the chat id to make it so.`;
 
 const API_DESCRIPTION = `Creates and serves *clients*, the customer record behind a chat, keyed by chat id.
 
@@ -248,51 +209,104 @@ belongs to that caller only: another user's id answers \`404\`, exactly like a m
 
 **Rate limits.** Each caller has a limit on writes (\`POST\`, \`PATCH\`, \`DELETE\`) and a looser one on reads
 (\`GET\`), per minute. Over a limit the answer is \`429\` with \`Retry-After\`, before anything else is done:
-nothing is written. Other callers are not affected.
+nothing is written. Other callers are not affected. Every \`/api\` response names its limit in \`RateLimit-Policy\`
+(\`${rateLimitPolicyItem("write")}\`, \`${rateLimitPolicyItem("read")}\`); how much is left is not reported.
 
-**Ids.** ${FIELD_NOTES.id} Ids of different callers never collide: \`chat-42\` of one user and \`chat-42\` of another
+**Concurrency.** Every response that carries a client has its version as a strong \`ETag\` (a list item carries it
+as \`etag\`). \`If-None-Match\` makes a read of the current version a \`304\`; \`If-Match\` makes a \`PATCH\` or
+\`DELETE\` apply only over the version you saw, else \`412\` and nothing is written: checked and written in one
+statement, so of many concurrent writes over one version exactly one succeeds. A create without an \`id\` may
+carry an \`Idempotency-Key\` to be safe to retry.
+
+**Ids.** ${ID_NOTE} Ids of different callers never collide: \`chat-42\` of one user and \`chat-42\` of another
 are two clients.
-
-**Create is idempotent.** ${IDEMPOTENT_CREATE}
 
 **Errors** are \`application/problem+json\` (RFC 9457) with a \`type\` URN \`urn:clients-api:problem:…\`, the
 \`requestId\` that is also in the \`X-Request-Id\` header, and for invalid fields \`errors\` with a JSON Pointer
-to each: the first 20, \`detail\` counting the rest; a key is quoted in at most 100 characters. Unknown fields,
-\`userId\` included, are rejected with \`400\`.`;
+to each: the first ${MAX_LISTED_ERRORS}, \`detail\` counting the rest; a key is quoted in at most 100 characters. Unknown fields,
+\`userId\` included, are rejected with \`400\`. Each operation lists the problems it can answer with.`;
 
-const clientIdParameter = parameters("path", clientParams, { id: "The client's id (1 to 64 of `A-Z a-z 0-9 _ -`)." });
-
-const createExamples = {
-  "with the chat id (idempotent)": { id: "chat-42", name: "Ada Lovelace", email: "ada@example.com" },
-  "without an id (the server makes one up)": { name: "Grace Hopper", company: "US Navy" },
+const exampleFields = Object.entries(exampleClient).filter(([name]) => (FIELD_NAMES as string[]).includes(name));
+const requestFields = {
+  values: Object.fromEntries(exampleFields.filter(([, value]) => value !== null)),
+  cleared: Object.fromEntries(exampleFields.filter(([, value]) => value === null).map(([name]) => [name, null])),
 };
-const exampleClient = (z.globalRegistry.get(clientJson)?.examples as Json[] | undefined)?.[0];
 
-export function openApiDocument() {
-  const inputSchemas = Object.fromEntries(
-    Object.entries(componentSchemas("input", { CreateClient: createClientBody, UpdateClient: updateClientBody })).map(
-      ([id, schema]) => [id, withFieldNotes(schema)],
-    ),
-  );
-  const outputSchemas = componentSchemas("output", {
-    Client: clientJson,
-    Timestamp: timestamp,
-    ClientEnvelope: clientEnvelope,
-    ClientPage: clientPage,
-    Health: health,
-    ...Object.fromEntries(problemStatuses.map((status) => [problemComponent(status), problemJson(status)])),
-  });
+/** Operations are described in the route files; `app` is the worker's app. Throws when the two disagree. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any app
+export function openApiDocument(app: Hono<any, any, any>, operations: Operations) {
+  const routes = servedRoutes(app);
+  const served = new Set(routes.map(({ method, path }) => `${method} ${path}`));
+  const undescribed = [...served].filter((key) => !(key in operations));
+  const unserved = Object.keys(operations).filter((key) => !served.has(key));
+  if (undescribed.length || unserved.length) {
+    throw new Error(
+      [...undescribed.map((key) => `${key} is served but not described`), ...unserved.map((key) => `${key} is described but not served`)].join("; "),
+    );
+  }
 
-  const jsonBody = (schemaId: string, examples: Record<string, Json>) => ({
-    required: true,
-    content: {
-      "application/json": {
-        schema: ref(schemaId),
-        examples: Object.fromEntries(Object.entries(examples).map(([summary, value]) => [summary, { value }])),
+  const inputs: Record<string, z.ZodMiniType> = {};
+  const allProblems: Problem[] = [];
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const { method, path, handlers } of routes) {
+    const operation = operations[`${method} ${path}`]!;
+    const { responses, problems: own = [], parameters: notes, requestExamples, ...described } = operation;
+    const validated = (target: ValidationTarget) => handlers.find((meta) => meta.validates?.target === target)?.validates?.schema;
+    const body = validated("json");
+    const bodyId = body && `${operation.operationId[0]!.toUpperCase()}${operation.operationId.slice(1)}`;
+    if (body && bodyId) inputs[bodyId] = body;
+    const problems = [...handlers.flatMap((meta) => meta.problems ?? []), ...own.flat(), INTERNAL];
+    allProblems.push(...problems);
+    // What the middleware adds: headers on every response, answers of its own, request headers it reads.
+    const alwaysSet = handlers.flatMap((meta) => meta.sets ?? []);
+    const answers = Object.assign({}, ...handlers.map((meta) => meta.answers ?? {})) as NonNullable<HandlerMeta["answers"]>;
+    const readHeaders = handlers.flatMap(({ reads }) =>
+      reads ? [{ name: reads.name, in: "header", required: false, description: reads.description, schema: reads.schema, example: reads.example }] : [],
+    );
+
+    const params = [
+      ...[validated("param"), validated("query")].flatMap((schema, index) =>
+        schema ? parameters(index === 0 ? "path" : "query", schema, notes) : [],
+      ),
+      ...readHeaders,
+    ];
+    paths[openApiPath(path)] = {
+      ...paths[openApiPath(path)],
+      [method.toLowerCase()]: {
+        ...described,
+        ...(params.length && { parameters: params }),
+        ...(bodyId && {
+          requestBody: {
+            required: true,
+            content: {
+              "application/json": {
+                schema: ref(bodyId),
+                examples: Object.fromEntries(
+                  Object.entries(requestExamples?.(requestFields) ?? { "a client": requestFields.values }).map(([name, value]) => [name, { value }]),
+                ),
+              },
+            },
+          },
+        }),
+        responses: {
+          ...Object.fromEntries(
+            Object.entries({ ...responses, ...answers } as Operation["responses"]).map(([status, { description, content, headers = [] }]) => [
+              status,
+              {
+                description,
+                headers: headerRefs([...headers, ...alwaysSet]),
+                ...(content && { content: { "application/json": { schema: ref(content) } } }),
+              },
+            ]),
+          ),
+          ...Object.fromEntries([...groupByStatus(problems)].map(([status, list]) => [status, problemResponse(status, list, alwaysSet)])),
+        },
       },
-    },
-  });
+    };
+  }
 
+  const everyProblem = groupByStatus([...allProblems, NO_SUCH_ROUTE]);
+  const statuses = [...everyProblem.keys()] as ProblemStatus[];
   return {
     openapi: "3.1.1",
     info: { title: "clients-api", version: "0.1.0", description: API_DESCRIPTION },
@@ -301,89 +315,7 @@ export function openApiDocument() {
       { name: "health", description: "Liveness of the worker and its database." },
     ],
     security: [{ bearerAuth: [] }],
-    paths: {
-      "/api/clients": {
-        post: {
-          operationId: "createClient",
-          tags: ["clients"],
-          summary: "Create a client, or get the existing one with this id",
-          description: IDEMPOTENT_CREATE,
-          parameters: [IDEMPOTENCY_KEY],
-          requestBody: jsonBody("CreateClient", createExamples),
-          responses: {
-            201: json("Created: the new client.", "ClientEnvelope", ["Location", "ETag", "RateLimit-Policy"], {
-              created: { client: exampleClient },
-            }),
-            200: json(
-              "The id exists already, or the `Idempotency-Key` was sent before with the same fields: the stored client, unchanged.",
-              "ClientEnvelope",
-              ["ETag", "RateLimit-Policy"],
-              { existing: { client: exampleClient } },
-            ),
-            ...problems(...BODY_PROBLEMS, 404, 409, 422, ...AUTHENTICATED_PROBLEMS),
-          },
-        },
-        get: {
-          operationId: "listClients",
-          tags: ["clients"],
-          summary: "List the caller's clients, newest first, a page at a time",
-          parameters: parameters("query", listClientsQuery, {
-            limit: "Clients per page, 1 to 100.",
-            cursor:
-              "The `nextCursor` of the previous page; absent for the first page. Opaque, tamper-evident and bound to the caller: any other value answers `400` naming `/cursor`.",
-          }),
-          responses: {
-            200: json("One page of clients.", "ClientPage", ["RateLimit-Policy"]),
-            ...problems(400, ...AUTHENTICATED_PROBLEMS),
-          },
-        },
-      },
-      "/api/clients/{id}": {
-        parameters: clientIdParameter,
-        get: {
-          operationId: "getClient",
-          tags: ["clients"],
-          summary: "Get a client",
-          parameters: [IF_NONE_MATCH],
-          responses: {
-            200: json("The client.", "ClientEnvelope", ["ETag", "RateLimit-Policy"]),
-            304: { description: "`If-None-Match` holds the current ETag: no body.", headers: headers("ETag", "RateLimit-Policy") },
-            ...problems(400, 404, ...AUTHENTICATED_PROBLEMS),
-          },
-        },
-        patch: {
-          operationId: "updateClient",
-          tags: ["clients"],
-          summary: "Change some of a client's fields",
-          description: "Only the fields present change; `null` clears an optional field. At least one field is required.",
-          parameters: [IF_MATCH],
-          requestBody: jsonBody("UpdateClient", { "change the email, clear the phone": { email: "ada@example.org", phone: null } }),
-          responses: {
-            200: json("The updated client.", "ClientEnvelope", ["ETag", "RateLimit-Policy"]),
-            ...problems(...BODY_PROBLEMS, 404, 409, 412, ...AUTHENTICATED_PROBLEMS),
-          },
-        },
-        delete: {
-          operationId: "deleteClient",
-          tags: ["clients"],
-          summary: "Delete a client",
-          parameters: [IF_MATCH],
-          responses: {
-            204: { description: "Deleted.", headers: headers("RateLimit-Policy") },
-            ...problems(400, 404, 412, ...AUTHENTICATED_PROBLEMS),
-          },
-        },
-      },
-      "/health": {
-        get: {
-          operationId: "health",
-          tags: ["health"],
-          summary: "Check the worker and its database (`select 1`)",
-          security: [],
-          responses: { 200: json("Up, and the database answers.", "Health"), ...problems(500, 503) },
-        },
-      },
-    },
+    paths,
     components: {
       securitySchemes: {
         bearerAuth: {
@@ -394,15 +326,17 @@ export function openApiDocument() {
             "HS256 signed with the deployment's secret, or signed by the configured identity provider (RS256, PS256, ES256, EdDSA; its `iss` and `aud`). The token's `sub` is the caller.",
         },
       },
-      schemas: { ...inputSchemas, ...outputSchemas },
-      headers: HEADERS,
-      responses: Object.fromEntries(
-        problemStatuses.map((status) => {
-          const { description, headers: extra = [], example } = PROBLEM_RESPONSES[status];
-          const content = { "application/problem+json": { schema: ref(problemComponent(status)), example } };
-          return [problemComponent(status), { description, headers: headers(...extra), content }];
+      schemas: {
+        ...Object.fromEntries(Object.entries(componentSchemas("input", inputs)).map(([id, schema]) => [id, withFieldNotes(schema)])),
+        ...componentSchemas("output", {
+          ...RESPONSE_SCHEMAS,
+          ...Object.fromEntries(statuses.map((status) => [problemComponent(status), problemJson(status)])),
         }),
-      ),
+      },
+      headers: HEADERS,
+      // Any problem of a status, for answers outside the operations (an unknown route; under /api, what
+      // authentication and the rate limit answer before routing).
+      responses: Object.fromEntries(statuses.map((status) => [problemComponent(status), problemResponse(status, everyProblem.get(status)!)])),
     },
   };
 }

@@ -23,16 +23,26 @@ export const PROBLEMS = {
 export type ProblemType = keyof typeof PROBLEMS;
 export type FieldError = { pointer: string; detail: string };
 
-const RETRY_AFTER_SECONDS = "1";
+/**
+ * One problem the API may answer with, named where it is raised: the code throws it with `raise`, and
+ * the OpenAPI document lists it under each operation that can reach that code (its detail, headers and
+ * field errors are the document's example). A detail that depends on the request is given to `raise`.
+ */
+export type Problem = {
+  readonly type: ProblemType;
+  readonly detail: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly errors?: readonly FieldError[];
+};
 
 export class ApiError extends HTTPException {
   readonly errors: FieldError[] | undefined;
-  readonly headers: Record<string, string>;
+  readonly headers: Readonly<Record<string, string>>;
 
   constructor(
     readonly type: ProblemType,
     detail: string,
-    options: { errors?: FieldError[]; headers?: Record<string, string>; cause?: unknown } = {},
+    options: { errors?: FieldError[]; headers?: Readonly<Record<string, string>>; cause?: unknown } = {},
   ) {
     super(PROBLEMS[type].status, { message: detail, cause: options.cause });
     this.errors = options.errors;
@@ -40,11 +50,18 @@ export class ApiError extends HTTPException {
   }
 }
 
-export const unauthorized = (detail: string, cause?: unknown) =>
-  new ApiError("unauthorized", detail, { headers: { "WWW-Authenticate": 'Bearer error="invalid_token"' }, cause });
+export const raise = (problem: Problem, options: { detail?: string; errors?: FieldError[]; cause?: unknown } = {}) =>
+  new ApiError(problem.type, options.detail ?? problem.detail, {
+    headers: problem.headers,
+    errors: options.errors ?? problem.errors?.slice(),
+    cause: options.cause,
+  });
 
-export const unavailable = (detail: string, cause?: unknown) =>
-  new ApiError("unavailable", detail, { headers: { "Retry-After": RETRY_AFTER_SECONDS }, cause });
+/** The challenge of a 401 for a credential that was sent (RFC 6750). */
+export const INVALID_TOKEN_CHALLENGE = { "WWW-Authenticate": 'Bearer error="invalid_token"' } as const;
+
+/** A failure worth retrying soon: the database or the identity provider's keys could not be reached. */
+export const RETRY_SOON = { "Retry-After": "1" } as const;
 
 /** The problem type a bare HTTP status stands for, for errors thrown by Hono's own middleware. */
 export function problemTypeOf(status: number): ProblemType {

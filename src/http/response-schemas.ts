@@ -1,44 +1,55 @@
 // What the API answers, as zod schemas: the OpenAPI document is generated from them (with the request
-// schemas in ./schemas) and the contract tests validate every response against that document. Routes
-// import only the types, so none of this reaches the worker bundle.
+// schemas in ./request-schemas.ts) and the contract tests validate every response against that document.
+// Nothing here reaches the worker bundle.
 import * as z from "zod/mini";
+import type { ClientFieldName } from "../db/schema";
+import { CLIENT_FIELDS, FIELD_NAMES, isRequired, type ClientJson, type FieldRule } from "./client-fields";
+import { entityTagOf } from "./entity-tag";
 import { PROBLEMS, type ProblemType } from "./problem";
-import { clientId, MAX_LENGTH } from "./schemas";
+import { clientId } from "./request-schemas";
 import { MAX_LISTED_ERRORS } from "./validation";
 
 export const timestamp = z.iso.datetime().check(z.describe("ISO 8601 timestamp in UTC, with milliseconds"));
 
+function valueOf(rule: FieldRule) {
+  const value = rule.kind === "email" ? z.email() : z.string();
+  const nonBlank = isRequired(rule) ? [z.minLength(1)] : [];
+  const trimmed = "trim" in rule ? [z.describe("Trimmed of surrounding white space")] : [];
+  const checked = value.check(...nonBlank, z.maxLength(rule.maxLength), ...trimmed);
+  return isRequired(rule) ? checked : z.nullable(checked);
+}
+
+const fieldOutputs = Object.fromEntries(FIELD_NAMES.map((name) => [name, valueOf(CLIENT_FIELDS[name])])) as Record<
+  ClientFieldName,
+  ReturnType<typeof valueOf>
+>;
+
+const exampleFields = Object.fromEntries(FIELD_NAMES.map((name) => [name, CLIENT_FIELDS[name].example]));
+const EXAMPLE_MOMENT = "2026-11-27T18:00:01.086Z";
+
+/** A client as the document shows it, from the fields' examples. */
+export const exampleClient = {
+  id: "chat-42",
+  ...exampleFields,
+  createdAt: EXAMPLE_MOMENT,
+  updatedAt: EXAMPLE_MOMENT,
+  etag: entityTagOf(1729),
+} as ClientJson;
+
 export const clientJson = z
   .strictObject({
     id: clientId.check(z.describe("The client's id: the chat id given on create, or one the server made up")),
-    name: z.string().check(z.minLength(1), z.maxLength(MAX_LENGTH.name), z.describe("Trimmed of surrounding white space")),
-    email: z.nullable(z.email().check(z.maxLength(MAX_LENGTH.email))),
-    phone: z.nullable(z.string().check(z.maxLength(MAX_LENGTH.phone))),
-    company: z.nullable(z.string().check(z.maxLength(MAX_LENGTH.company))),
+    ...fieldOutputs,
     createdAt: timestamp,
     updatedAt: timestamp,
     etag: z
       .string()
-      .check(z.describe("The client's ETag, as in the ETag header: send it in If-Match to change the client only as you saw it")),
+      .check(
+        z.regex(/^"[1-9][0-9]*"$/),
+        z.describe("The client's ETag, as in the ETag header: send it in If-Match to change the client only as you saw it"),
+      ),
   })
-  .check(
-    z.meta({
-      examples: [
-        {
-          id: "chat-42",
-          name: "Ada Lovelace",
-          email: "ada@example.com",
-          phone: null,
-          company: null,
-          createdAt: "2026-11-27T18:00:01.086Z",
-          updatedAt: "2026-11-27T18:00:01.086Z",
-          etag: '"1729"',
-        },
-      ],
-    }),
-  );
-
-export type ClientJson = z.infer<typeof clientJson>;
+  .check(z.meta({ examples: [exampleClient] }));
 
 export const clientEnvelope = z.strictObject({ client: clientJson });
 
@@ -58,7 +69,6 @@ const fieldError = z.strictObject({
 
 export const problemUrn = <T extends ProblemType>(type: T) => `urn:clients-api:problem:${type}` as const;
 
-export const problemStatuses = [...new Set(Object.values(PROBLEMS).map(({ status }) => status))];
 export type ProblemStatus = (typeof PROBLEMS)[ProblemType]["status"];
 
 /** RFC 9457 problem details for one status: `type` is one of the URNs that status answers with. */
@@ -77,11 +87,3 @@ export function problemJson(status: ProblemStatus) {
       .check(z.describe("The fields at fault (400 and 409): the first 20, `detail` counts the rest")),
   });
 }
-
-type ProblemTypeOf<S extends ProblemStatus> = { [T in ProblemType]: (typeof PROBLEMS)[T]["status"] extends S ? T : never }[ProblemType];
-
-/** The problem body of one status, with that status's `type` URNs: for the typed client. */
-export type ProblemJson<S extends ProblemStatus = ProblemStatus> = Omit<z.infer<ReturnType<typeof problemJson>>, "type" | "status"> & {
-  type: ReturnType<typeof problemUrn<ProblemTypeOf<S>>>;
-  status: S;
-};

@@ -1,5 +1,7 @@
+import { zValidator } from "@hono/zod-validator";
 import type * as z from "zod/mini";
-import { ApiError, type FieldError } from "./problem";
+import { raise, type FieldError, type Problem } from "./problem";
+import { described, type ValidationTarget } from "./route-meta";
 
 // A problem stays small whatever the request: it lists the first few field errors, counts the rest,
 // and quotes no more than the start of a caller's key.
@@ -28,22 +30,41 @@ function fieldErrors(error: z.core.$ZodError): FieldError[] {
   );
 }
 
-const PLACES: Record<string, string> = { json: "request body", query: "query string", param: "path" };
+const PLACES: Record<ValidationTarget, string> = { json: "request body", query: "query string", param: "path" };
 
-/** A 400 problem naming the invalid fields of `target` (json, query or param): the first 20, and how many more. */
-export function invalidFields(target: string, errors: FieldError[]): ApiError {
+// What the document shows for each place; `invalidFields` words the real ones.
+const VALIDATION_FAILED: Record<ValidationTarget, Problem> = {
+  json: {
+    type: "validation-failed",
+    detail: "The request body has invalid fields: /userId.",
+    errors: [{ pointer: "/userId", detail: '"userId" is not an accepted field' }],
+  },
+  query: {
+    type: "validation-failed",
+    detail: "The query string has invalid fields: /limit.",
+    errors: [{ pointer: "/limit", detail: "Too big: expected number to be <=100" }],
+  },
+  param: {
+    type: "validation-failed",
+    detail: "The path has invalid fields: /id.",
+    errors: [{ pointer: "/id", detail: "must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -" }],
+  },
+};
+
+/** A 400 problem naming the invalid fields of `target`: the first MAX_LISTED_ERRORS, and how many more. */
+function invalidFields(target: ValidationTarget, errors: FieldError[]) {
   const listed = errors.slice(0, MAX_LISTED_ERRORS);
   const unlisted = errors.length - listed.length;
   const fields = listed.map((error) => error.pointer || "/").join(", ");
   const more = unlisted > 0 ? ` and ${unlisted} more` : "";
-  return new ApiError("validation-failed", `The ${PLACES[target] ?? target} has invalid fields: ${fields}${more}.`, {
-    errors: listed,
-  });
+  return raise(VALIDATION_FAILED[target], { detail: `The ${PLACES[target]} has invalid fields: ${fields}${more}.`, errors: listed });
 }
 
-/** Hook for `zValidator`: a failed validation becomes a 400 problem naming each field, unknown ones included. */
-export function rejectInvalid(
-  result: { success: true } | { success: false; error: z.core.$ZodError; target: string },
-): void {
-  if (!result.success) throw invalidFields(result.target, fieldErrors(result.error));
-}
+/** Validates one part of the request; a failure is a 400 problem naming each field, unknown ones included. */
+export const validate = <Target extends ValidationTarget, Schema extends z.ZodMiniType>(target: Target, schema: Schema) =>
+  described(
+    zValidator(target, schema, (result) => {
+      if (!result.success) throw invalidFields(target, fieldErrors(result.error));
+    }),
+    { problems: [VALIDATION_FAILED[target]], validates: { target, schema } },
+  );

@@ -3,6 +3,7 @@ import { sign } from "hono/jwt";
 import { expect } from "vitest";
 import { configFor } from "../../src/config";
 import { createDb } from "../../src/db/connection";
+import type { ClientJson } from "../../src/http/client-fields";
 
 /** The database the worker uses, for arranging rows no route would write. */
 export const testDatabase = () => createDb(configFor(env).database);
@@ -46,16 +47,7 @@ export async function newUser() {
 
 export type User = Awaited<ReturnType<typeof newUser>>;
 
-export type ClientJson = {
-  id: string;
-  name: string;
-  email: string | null;
-  phone: string | null;
-  company: string | null;
-  createdAt: string;
-  updatedAt: string;
-  etag: string;
-};
+export type { ClientJson };
 
 export type Problem = {
   type: string;

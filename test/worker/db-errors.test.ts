@@ -2,7 +2,7 @@ import { NeonDbError } from "@neondatabase/serverless";
 import { DrizzleQueryError } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { connectionFailure, DatabaseUnavailableError, findDatabaseError, isTransient, violatedUniqueConstraint } from "../../src/db/errors";
-import { roundTrip } from "../../src/db/round-trip";
+import { withOneRetry } from "../../src/db/retry";
 
 // The error shapes of Neon's SQL-over-HTTP driver in HTTP mode, built from the driver's and Drizzle's own classes.
 function neonDbError(message: string, fields: Record<string, unknown> = {}) {
@@ -112,7 +112,7 @@ describe("transient failures", () => {
   });
 });
 
-describe("roundTrip", () => {
+describe("withOneRetry", () => {
   const connectionError = neonDbError("Error connecting to database", { sourceError: new Error("refused") });
   function statement(...outcomes: unknown[]) {
     const run = async () => {
@@ -126,13 +126,13 @@ describe("roundTrip", () => {
 
   it("retries a transient failure once and returns the second answer", async () => {
     const run = statement(connectionError, "ok");
-    await expect(roundTrip(run)).resolves.toBe("ok");
+    await expect(withOneRetry(run)).resolves.toBe("ok");
     expect(run.calls).toBe(2);
   });
 
   it("reports the database unavailable after a second transient failure, with the failure as cause", async () => {
     const run = statement(connectionError, connectionError, "never");
-    const error = await roundTrip(run).catch((e: unknown) => e);
+    const error = await withOneRetry(run).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatabaseUnavailableError);
     expect((error as Error).cause).toBe(connectionError);
     expect(run.calls).toBe(2);
@@ -141,14 +141,14 @@ describe("roundTrip", () => {
   it("throws any other failure at once, as it came", async () => {
     const violation = wrapped(pkeyViolation());
     const run = statement(violation, "never");
-    await expect(roundTrip(run)).rejects.toBe(violation);
+    await expect(withOneRetry(run)).rejects.toBe(violation);
     expect(run.calls).toBe(1);
   });
 
   it("throws a permanent failure of the retry as it came", async () => {
     const violation = wrapped(pkeyViolation());
     const run = statement(connectionError, violation);
-    await expect(roundTrip(run)).rejects.toBe(violation);
+    await expect(withOneRetry(run)).rejects.toBe(violation);
     expect(run.calls).toBe(2);
   });
 });

@@ -7,7 +7,9 @@ import fc from "fast-check";
 import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";
 import { cursorKey, sealCursor } from "../../src/http/cursor";
-import { updateClientBody } from "../../src/http/schemas";
+import type { ClientFieldName } from "../../src/db/schema";
+import { CLIENT_FIELDS, FIELD_NAMES, isRequired, type FieldRule } from "../../src/http/client-fields";
+import { listClientsQuery, updateClientBody } from "../../src/http/request-schemas";
 import { type ClientJson, createClient, listAll, newUser, signToken, type User } from "../support/api";
 
 // Enough to hit every generator branch many times while keeping the file to a few seconds.
@@ -123,13 +125,17 @@ const fieldValue = (valid: fc.Arbitrary<string | null>) =>
     { weight: 1, arbitrary: anyJson },
   );
 
-const clientFields = {
-  name: fieldValue(validName),
-  email: fieldValue(fc.oneof(validEmail, sharedEmail, fc.constant(null))),
-  phone: fieldValue(fc.oneof(fc.string({ maxLength: 40 }), fc.constant(null))),
-  company: fieldValue(fc.oneof(fc.string({ maxLength: 200 }), fc.constant(null))),
-};
-const createFields = fc.record({ id: fieldValue(fc.oneof(validId, sharedId)), ...clientFields }, { requiredKeys: ["name"] });
+/** A value each field's rule accepts: emails that collide, text within its length, `null` where allowed. */
+function validValue(rule: FieldRule): fc.Arbitrary<string | null> {
+  const text = rule.kind === "email" ? fc.oneof(validEmail, sharedEmail) : isRequired(rule) ? validName : fc.string({ maxLength: rule.maxLength });
+  return isRequired(rule) ? text : fc.oneof(text, fc.constant(null));
+}
+const clientFields = Object.fromEntries(FIELD_NAMES.map((name) => [name, fieldValue(validValue(CLIENT_FIELDS[name]))])) as Record<
+  ClientFieldName,
+  fc.Arbitrary<unknown>
+>;
+const requiredFields = FIELD_NAMES.filter((name) => isRequired(CLIENT_FIELDS[name]));
+const createFields = fc.record({ id: fieldValue(fc.oneof(validId, sharedId)), ...clientFields }, { requiredKeys: requiredFields });
 const updateFields = fc.record(clientFields, { requiredKeys: [] });
 
 /** Keys the API must refuse: another user's id, server-owned fields, prototype tricks, anything. */
@@ -346,8 +352,9 @@ const bearer = (user: User) => ({ Authorization: `Bearer ${user.token}` });
 function expectStoredAsSent(client: ClientJson | undefined, body: string): void {
   // As Request.json() reads it: UTF-8 decoding drops a leading byte order mark.
   const sent = JSON.parse(body.replace(/^\ufeff/, "")) as Record<string, unknown>;
-  const fields = (["id", "name", "email", "phone", "company"] as const).filter((field) => field in sent);
-  const expected = fields.map((field) => (field === "name" ? String(sent.name).trim() : sent[field]));
+  const fields = (["id", ...FIELD_NAMES] as const).filter((field) => field in sent);
+  const trimmed = (field: string) => field !== "id" && "trim" in CLIENT_FIELDS[field as keyof typeof CLIENT_FIELDS];
+  const expected = fields.map((field) => (trimmed(field) ? String(sent[field]).trim() : sent[field]));
   expect(JSON.stringify(fields.map((field) => client?.[field]))).toBe(JSON.stringify(expected));
 }
 
@@ -380,7 +387,7 @@ describe("hostile input", () => {
   it("field values: unicode, SQL and encoding edge cases are stored exactly as sent or refused", async () => {
     const user = await newUser();
     const expected = new Map<string, ClientJson>();
-    const field = fc.constantFrom("name", "email", "phone", "company");
+    const field = fc.constantFrom(...FIELD_NAMES);
     const value = fc.oneof(awkwardText, nastyString, fc.string({ unit: "binary", maxLength: 40 }), fc.string({ unit: "grapheme", maxLength: 40 }));
     await fc.assert(
       fc.asyncProperty(field, value, async (name, text) => {
@@ -555,7 +562,7 @@ describe("hostile input", () => {
     );
     const keys = fc.oneof(fc.uniqueArray(key, { minLength: 1, maxLength: 30 }), fc.uniqueArray(key, { minLength: 500, maxLength: 2500 }));
     const place = fc.constantFrom("POST body", "PATCH body", "query string");
-    const ACCEPTED = ["id", "name", "email", "phone", "company", "limit", "cursor"];
+    const ACCEPTED = ["id", ...FIELD_NAMES, ...Object.keys(listClientsQuery.shape)];
     await fc.assert(
       fc.asyncProperty(keys, place, async (names, target) => {
         // A query parameter needs a name; a body's key may be "".

@@ -4,7 +4,8 @@ import { jwk } from "hono/jwk";
 import { decode, jwt } from "hono/jwt";
 import type { Config } from "../../config";
 import type { AppEnv } from "../app-env";
-import { ApiError, unauthorized, unavailable } from "../problem";
+import { INVALID_TOKEN_CHALLENGE, raise, RETRY_SOON, type Problem } from "../problem";
+import { described } from "../route-meta";
 
 const IDENTITY_PROVIDER_ALGORITHMS: Parameters<typeof jwk>[0]["alg"] = ["RS256", "PS256", "ES256", "EdDSA"];
 const JWKS_TIMEOUT_MS = 5000;
@@ -38,32 +39,42 @@ function verifier({ secret, provider }: Config["auth"], authorization: string | 
 
 // Hono's challenge names the request URL as its realm, query string included: answer RFC 6750's bare
 // challenge instead, with an error code only when a credential was sent.
-const missingToken = (cause: unknown) =>
-  new ApiError("unauthorized", "Send a bearer token in the Authorization header.", {
-    headers: { "WWW-Authenticate": "Bearer" },
-    cause,
-  });
+const MISSING_TOKEN: Problem = {
+  type: "unauthorized",
+  detail: "Send a bearer token in the Authorization header.",
+  headers: { "WWW-Authenticate": "Bearer" },
+};
+const invalidToken = (detail: string): Problem => ({ type: "unauthorized", detail, headers: INVALID_TOKEN_CHALLENGE });
+const BAD_TOKEN = invalidToken("The bearer token is invalid or expired.");
+const NO_EXPIRY = invalidToken("The token has no expiry (exp).");
+const BAD_SUBJECT = invalidToken("The token's subject (sub) must be 1 to 255 characters of text without control characters.");
+const KEYS_UNAVAILABLE: Problem = {
+  type: "unavailable",
+  detail: "The identity provider's keys could not be fetched.",
+  headers: RETRY_SOON,
+};
 
 /** Authenticates the bearer token and sets `userId` from its `sub`. */
-export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
-  const authorization = c.req.header("Authorization");
-  const verify = verifier(c.var.config.auth, authorization);
-  try {
-    await verify(c, async () => {});
-  } catch (error) {
-    if (error instanceof HTTPException && error.status === 401) {
-      throw authorization === undefined ? missingToken(error) : unauthorized("The bearer token is invalid or expired.", error);
+export const authenticate = described(
+  createMiddleware<AppEnv>(async (c, next) => {
+    const authorization = c.req.header("Authorization");
+    const verify = verifier(c.var.config.auth, authorization);
+    try {
+      await verify(c, async () => {});
+    } catch (error) {
+      if (error instanceof HTTPException && error.status === 401) {
+        throw raise(authorization === undefined ? MISSING_TOKEN : BAD_TOKEN, { cause: error });
+      }
+      if (error instanceof HTTPException) throw error;
+      // jwk rethrows a failed key download as a plain Error: the provider is down, not the token bad.
+      throw raise(KEYS_UNAVAILABLE, { cause: error });
     }
-    if (error instanceof HTTPException) throw error;
-    // jwk rethrows a failed key download as a plain Error: the provider is down, not the token bad.
-    throw unavailable("The identity provider's keys could not be fetched.", error);
-  }
-  const { sub, exp } = c.get("jwtPayload") as { sub?: unknown; exp?: unknown };
-  // Hono checks `exp` only when present: a token without one would never expire.
-  if (typeof exp !== "number") throw unauthorized("The token has no expiry (exp).");
-  if (typeof sub !== "string" || !STORABLE_SUBJECT.test(sub)) {
-    throw unauthorized("The token's subject (sub) must be 1 to 255 characters of text without control characters.");
-  }
-  c.set("userId", sub);
-  await next();
-});
+    const { sub, exp } = c.get("jwtPayload") as { sub?: unknown; exp?: unknown };
+    // Hono checks `exp` only when present: a token without one would never expire.
+    if (typeof exp !== "number") throw raise(NO_EXPIRY);
+    if (typeof sub !== "string" || !STORABLE_SUBJECT.test(sub)) throw raise(BAD_SUBJECT);
+    c.set("userId", sub);
+    await next();
+  }),
+  { problems: [MISSING_TOKEN, BAD_TOKEN, NO_EXPIRY, BAD_SUBJECT, KEYS_UNAVAILABLE] },
+);

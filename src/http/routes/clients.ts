@@ -1,45 +1,42 @@
-import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono/tiny";
 import { createClient, createClientWithKey, deleteClient, findClient, listClients, updateClient } from "../../db/clients";
 import type { ClientRow } from "../../db/schema";
 import { log } from "../../log";
 import type { AppEnv } from "../app-env";
+import { toClientJson } from "../client-fields";
 import { cursorKey, decodeCursor, encodeCursor } from "../cursor";
 import { entityTagOf } from "../entity-tag";
+import { FIELD_TAKEN, KEY_REUSED, STALE_VERSION } from "../errors";
 import { idempotencyKey } from "../middleware/idempotency-key";
 import { ifMatch } from "../middleware/if-match";
 import { jsonBody } from "../middleware/json-body";
 import { notModified } from "../middleware/not-modified";
-import type { ClientJson } from "../response-schemas";
-import { ApiError } from "../problem";
-import { clientParams, createClientBody, listClientsQuery, updateClientBody } from "../schemas";
-import { invalidFields, rejectInvalid } from "../validation";
+import type { Operations } from "../openapi";
+import { raise, type Problem } from "../problem";
+import { clientParams, createClientBody, listClientsQuery, PAGE_SIZE, updateClientBody } from "../request-schemas";
+import { validate } from "../validation";
 
-const toClientJson = (row: ClientRow): ClientJson => ({
-  id: row.id,
-  name: row.name,
-  email: row.email,
-  phone: row.phone,
-  company: row.company,
-  createdAt: row.createdAt.toISOString(),
-  updatedAt: row.updatedAt.toISOString(),
-  etag: entityTagOf(row.version),
-});
+const CLIENT_NOT_FOUND: Problem = { type: "not-found", detail: "You have no client with this id." };
+const KEYED_CLIENT_DELETED: Problem = { type: "not-found", detail: "The client this Idempotency-Key created has been deleted since." };
 
 /** The headers of a response that carries one client. */
 const clientHeaders = (row: ClientRow, headers: Record<string, string> = {}) => ({ ETag: entityTagOf(row.version), ...headers });
-
-const clientNotFound = () => new ApiError("not-found", "You have no client with this id.");
+const FOREIGN_CURSOR: Problem = {
+  type: "validation-failed",
+  detail: "The query string has invalid fields: /cursor.",
+  errors: [{ pointer: "/cursor", detail: "is not a cursor this API issued to you" }],
+};
 
 export const clientsRoutes = new Hono<AppEnv>()
-  .post("/", idempotencyKey, jsonBody, zValidator("json", createClientBody, rejectInvalid), async (c) => {
+  .post("/", idempotencyKey, jsonBody, validate("json", createClientBody), async (c) => {
     const { id: givenId, ...fields } = c.req.valid("json");
     const { idempotencyKey: key } = c.var;
     // The id is fixed before the first attempt, so a retried insert is idempotent. A given id makes the
-    // create idempotent by itself: the key then plays no part.
+    // create idempotent by itself: a key then plays no part.
     const values = { userId: c.var.userId, id: givenId ?? crypto.randomUUID(), ...fields };
-    const result = givenId === undefined && key !== undefined ? await createClientWithKey(c.var.db, values, key) : await createClient(c.var.db, values);
-    if (!result) throw new ApiError("not-found", "The client this Idempotency-Key created has been deleted since.");
+    const result =
+      givenId === undefined && key !== undefined ? await createClientWithKey(c.var.db, values, key) : await createClient(c.var.db, values);
+    if (!result) throw raise(KEYED_CLIENT_DELETED);
     const { client, created } = result;
     c.set("outcome", created ? "created" : "existing");
     if (!created) {
@@ -48,14 +45,12 @@ export const clientsRoutes = new Hono<AppEnv>()
     }
     return c.json({ client: toClientJson(client) }, 201, clientHeaders(client, { Location: `/api/clients/${client.id}` }));
   })
-  .get("/", zValidator("query", listClientsQuery, rejectInvalid), async (c) => {
+  .get("/", validate("query", listClientsQuery), async (c) => {
     const { limit, cursor } = c.req.valid("query");
     const { userId } = c.var;
     const key = await cursorKey(c.var.config.auth.secret);
     const after = cursor === undefined ? undefined : await decodeCursor(key, userId, cursor);
-    if (cursor !== undefined && !after) {
-      throw invalidFields("query", [{ pointer: "/cursor", detail: "is not a cursor this API issued to you" }]);
-    }
+    if (cursor !== undefined && !after) throw raise(FOREIGN_CURSOR);
     // One row more than asked tells whether another page follows.
     const rows = await listClients(c.var.db, userId, { limit: limit + 1, cursor: after });
     const page = rows.slice(0, limit);
@@ -63,28 +58,90 @@ export const clientsRoutes = new Hono<AppEnv>()
     const nextCursor = rows.length > limit && last ? await encodeCursor(key, userId, last) : null;
     return c.json({ clients: page.map(toClientJson), nextCursor }, 200);
   })
-  .get("/:id", zValidator("param", clientParams, rejectInvalid), notModified, async (c) => {
+  .get("/:id", validate("param", clientParams), notModified, async (c) => {
     const { id } = c.req.valid("param");
     const client = await findClient(c.var.db, c.var.userId, id);
-    if (!client) throw clientNotFound();
+    if (!client) throw raise(CLIENT_NOT_FOUND);
     return c.json({ client: toClientJson(client) }, 200, clientHeaders(client));
   })
-  .patch(
-    "/:id",
-    zValidator("param", clientParams, rejectInvalid),
-    ifMatch,
-    jsonBody,
-    zValidator("json", updateClientBody, rejectInvalid),
-    async (c) => {
-      const { id } = c.req.valid("param");
-      const client = await updateClient(c.var.db, c.var.userId, id, c.req.valid("json"), c.var.expectedVersions);
-      if (!client) throw clientNotFound();
-      return c.json({ client: toClientJson(client) }, 200, clientHeaders(client));
-    },
-  )
-  .delete("/:id", zValidator("param", clientParams, rejectInvalid), ifMatch, async (c) => {
+  .patch("/:id", validate("param", clientParams), ifMatch, jsonBody, validate("json", updateClientBody), async (c) => {
+    const { id } = c.req.valid("param");
+    const client = await updateClient(c.var.db, c.var.userId, id, c.req.valid("json"), c.var.expectedVersions);
+    if (!client) throw raise(CLIENT_NOT_FOUND);
+    return c.json({ client: toClientJson(client) }, 200, clientHeaders(client));
+  })
+  .delete("/:id", validate("param", clientParams), ifMatch, async (c) => {
     const { id } = c.req.valid("param");
     const deleted = await deleteClient(c.var.db, c.var.userId, id, c.var.expectedVersions);
-    if (!deleted) throw clientNotFound();
+    if (!deleted) throw raise(CLIENT_NOT_FOUND);
     return c.body(null, 204);
   });
+
+const IDEMPOTENT_CREATE = `Creating is safe to repeat and to race: the insert goes first, and when the id exists already for
+the caller the stored row is returned with \`200\` (the body's fields are **not** applied, and there is no
+\`Location\`). So a chat app may send the same create from several tabs or retries at once: exactly one
+request answers \`201\`, the others \`200\` with that first writer's row. Without an \`id\` the server makes up
+a new one (a UUID) on every call: send the chat id, or an \`Idempotency-Key\`, to make such a create safe to retry.
+A create racing a delete of the same id is ordered after it or before it: it answers \`201\` (it made the
+client again) or \`200\` (with the row it met), never an error.`;
+
+// Each route's entry in the OpenAPI document (../openapi.ts), keyed by method and path as the app serves them:
+// only what the route itself adds, as its request schemas and its middleware's problems come from the app.
+// Made by a pure call, which the worker's bundle drops: only the document reads it.
+export const clientsOperations = /* @__PURE__ */ (() => ({
+  "POST /api/clients": {
+    operationId: "createClient",
+    tags: ["clients"],
+    summary: "Create a client, or get the existing one with this id or Idempotency-Key",
+    description: IDEMPOTENT_CREATE,
+    requestExamples: ({ values }) => ({
+      "with the chat id (idempotent)": { id: "chat-42", ...values },
+      "without an id (the server makes one up)": values,
+    }),
+    responses: {
+      201: { description: "Created: the new client.", content: "ClientEnvelope", headers: ["Location", "ETag"] },
+      200: {
+        description:
+          "The id exists already, or the `Idempotency-Key` was sent before with the same fields: the stored client, as it is now (the body's fields are not applied).",
+        content: "ClientEnvelope",
+        headers: ["ETag"],
+      },
+    },
+    problems: [FIELD_TAKEN, KEY_REUSED, KEYED_CLIENT_DELETED],
+  },
+  "GET /api/clients": {
+    operationId: "listClients",
+    tags: ["clients"],
+    summary: "List the caller's clients, newest first, a page at a time",
+    parameters: {
+      limit: `Clients per page, ${PAGE_SIZE.min} to ${PAGE_SIZE.max}.`,
+      cursor:
+        "The `nextCursor` of the previous page; absent for the first page. Opaque, tamper-evident and bound to the caller: any other value answers `400` naming `/cursor`.",
+    },
+    responses: { 200: { description: "One page of clients.", content: "ClientPage" } },
+    problems: [FOREIGN_CURSOR],
+  },
+  "GET /api/clients/:id": {
+    operationId: "getClient",
+    tags: ["clients"],
+    summary: "Get a client",
+    responses: { 200: { description: "The client.", content: "ClientEnvelope", headers: ["ETag"] } },
+    problems: [CLIENT_NOT_FOUND],
+  },
+  "PATCH /api/clients/:id": {
+    operationId: "updateClient",
+    tags: ["clients"],
+    summary: "Change some of a client's fields",
+    description: "Only the fields present change; `null` clears an optional field. At least one field is required.",
+    requestExamples: ({ values, cleared }) => ({ "change some fields, clear others": { ...values, ...cleared } }),
+    responses: { 200: { description: "The updated client.", content: "ClientEnvelope", headers: ["ETag"] } },
+    problems: [CLIENT_NOT_FOUND, FIELD_TAKEN, STALE_VERSION],
+  },
+  "DELETE /api/clients/:id": {
+    operationId: "deleteClient",
+    tags: ["clients"],
+    summary: "Delete a client",
+    responses: { 204: { description: "Deleted." } },
+    problems: [CLIENT_NOT_FOUND, STALE_VERSION],
+  },
+}) satisfies Operations)();

@@ -14,7 +14,7 @@ const pause = () =>
  * Statements sent through here must be safe to repeat: a write that did commit before its answer was
  * lost then reports what the second attempt finds (a create, its own row as existing).
  */
-export async function roundTrip<T>(statement: () => Promise<T>): Promise<T> {
+export async function withOneRetry<T>(statement: () => Promise<T>): Promise<T> {
   try {
     return await statement();
   } catch (error) {

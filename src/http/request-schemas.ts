@@ -1,0 +1,59 @@
+// What the API accepts, as zod schemas: the validators of the routes, and the request half of the OpenAPI
+// document. The client fields come from their rules in ./client-fields.ts.
+import en from "zod/v4/locales/en.js";
+import * as z from "zod/mini";
+import type { ClientFieldName } from "../db/schema";
+import { CLIENT_FIELDS, FIELD_NAMES, isRequired, type ClientFields, type FieldRule } from "./client-fields";
+
+// zod/mini sets no locale (every message would read "Invalid input"), and callers read zod's English
+// messages in each field error's `detail`. Imported by path: `z.locales.en` would bundle every locale.
+z.config(en());
+
+export const CLIENT_ID_RULE = "1 to 64 characters of A-Z, a-z, 0-9, _ and -";
+export const clientId = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, `must be ${CLIENT_ID_RULE}`));
+
+// PostgreSQL text cannot hold NUL, and a lone surrogate has no UTF-8 form: refuse both here, as input
+// errors, rather than let the database fail on them.
+export const STORABLE_TEXT_RULE = "must not contain NUL or unpaired surrogates";
+const storable = (text: z.ZodMiniString<string>) =>
+  text.check(z.refine((value) => !value.includes("\0") && !/\p{Cs}/u.test(value), STORABLE_TEXT_RULE));
+
+type Value = z.ZodMiniType<string, string>;
+type FieldInputs = {
+  [K in ClientFieldName]: ClientFields[K] extends { required: true } ? Value : z.ZodMiniOptional<z.ZodMiniNullable<Value>>;
+};
+
+function valueOf(rule: FieldRule): Value {
+  if (rule.kind === "email") return z.email().check(z.maxLength(rule.maxLength));
+  const trim = "trim" in rule ? [z.trim()] : [];
+  const nonBlank = isRequired(rule) ? [z.minLength(1, "must not be blank")] : [];
+  return storable(z.string().check(...trim, ...nonBlank, z.maxLength(rule.maxLength)));
+}
+
+// An optional field may be left out, or sent as `null` to have none.
+const fieldInputs = Object.fromEntries(
+  FIELD_NAMES.map((name) => {
+    const rule: FieldRule = CLIENT_FIELDS[name];
+    return [name, isRequired(rule) ? valueOf(rule) : z.nullish(valueOf(rule))];
+  }),
+) as FieldInputs;
+
+export const createClientBody = z.strictObject({ id: z.optional(clientId), ...fieldInputs });
+
+export const updateClientBody = z.partial(z.strictObject(fieldInputs)).check(
+  z.refine((changes) => Object.keys(changes).length > 0, {
+    message: "must change at least one field",
+    // Only for otherwise valid bodies: an unknown key must not also read as "no field".
+    when: ({ issues }) => issues.length === 0,
+  }),
+);
+
+export const clientParams = z.object({ id: clientId });
+
+export const PAGE_SIZE = { min: 1, max: 100, default: 50 } as const;
+
+// The cursor is checked against its user by the route (see cursor.ts).
+export const listClientsQuery = z.strictObject({
+  limit: z._default(z.coerce.number().check(z.int(), z.minimum(PAGE_SIZE.min), z.maximum(PAGE_SIZE.max)), PAGE_SIZE.default),
+  cursor: z.optional(z.string()),
+});
