@@ -14,6 +14,7 @@ import { availableParallelism, cpus, release, totalmem, type } from "node:os";
 import { parseArgs } from "node:util";
 import { sign } from "hono/jwt";
 import type { GatewayStats } from "../local/gateway/gateway";
+import { conditionalRequests } from "./conditional";
 import { createBenchDatabase } from "./database";
 import { connectDriver } from "./driver-targets";
 import { growth, growthSizesFor } from "./growth";
@@ -152,7 +153,7 @@ async function profileUnderLoad(inspector: Inspector, target: WorkerTarget, idPr
   return topFunctions(profile, 15, locatorOfDevBundle("src/index.ts"));
 }
 
-type LocalFigures = Pick<Report, "runs" | "backend" | "startup" | "soak" | "growth" | "loadProfile">;
+type LocalFigures = Pick<Report, "runs" | "backend" | "startup" | "soak" | "growth" | "loadProfile" | "conditional">;
 
 async function benchLocal(): Promise<LocalFigures> {
   // Before anything else runs: start-up profiles are the figures most easily disturbed.
@@ -186,6 +187,11 @@ async function benchLocal(): Promise<LocalFigures> {
       const runs = await measureAllScenarios(paths);
       const naive: Path = { kind: "check-then-insert", target: driver.checkThenInsertTarget(userOf("check-then-insert")), observer: observerOf("check-then-insert"), processes: null };
       runs.push(await measure(naive, () => chatBursts(naive.target, `${prefixOf(naive)}burst-`, sizes)));
+      progress("conditional requests and idempotency keys");
+      const conditional = await conditionalRequests(ourTarget, stats, `${runTag}-conditional-`, {
+        count: Math.max(20, Math.round(500 * scale)),
+        concurrency: sizes.concurrency,
+      });
 
       const inspector = await Inspector.connect(stack.ours.inspectorPort);
       try {
@@ -199,7 +205,7 @@ async function benchLocal(): Promise<LocalFigures> {
         const grown = database
           ? await growth(database.url, ourTarget, heavyUser, `${runTag}-growth-`, growthSizesFor(scale))
           : { skipped: "needs PostgreSQL: set DATABASE_URL" };
-        return { runs, backend: stack.gateway.backend, startup, soak: soaked, growth: grown, loadProfile };
+        return { runs, backend: stack.gateway.backend, startup, soak: soaked, growth: grown, loadProfile, conditional };
       } finally {
         inspector.close();
       }
@@ -228,7 +234,7 @@ function checkThenInsertFigures(runs: readonly Measured[]): Report["checkThenIns
 }
 
 const figures: LocalFigures = args.url
-  ? { ...(await benchDeployed(args.url, args.token!)), startup: null, soak: null, growth: null, loadProfile: null }
+  ? { ...(await benchDeployed(args.url, args.token!)), startup: null, soak: null, growth: null, loadProfile: null, conditional: null }
   : await benchLocal();
 
 const overhead = overheadOf(figures.runs);
@@ -249,6 +255,7 @@ const report: Report = {
   passed:
     figures.runs.every((run) => run.path === "check-then-insert" || run.failures.length === 0) &&
     (soaked?.failures.length ?? 0) === 0 &&
+    (figures.conditional ?? []).every((run) => run.failures.length === 0) &&
     !(grown && "failures" in grown && grown.failures.length > 0),
 };
 const outPath = args.out ?? `bench/results/bench-${startedAt.toISOString().replace(/[:.]/g, "-")}-${report.backend.split(" ")[0]}.json`;

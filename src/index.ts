@@ -20,6 +20,8 @@ const app = new Hono<AppEnv>()
   .use(requestId())
   .use(requestLog)
   .use(secureHeaders())
+  // Before the settings' check, so that even a misconfigured deployment's answers state it.
+  .use("/api/*", rateLimitPolicy)
   .use(config)
   .use(
     cors({
@@ -32,7 +34,7 @@ const app = new Hono<AppEnv>()
   )
   .use("/health", database)
   .route("/health", healthRoutes)
-  .use("/api/*", rateLimitPolicy, authenticate, rateLimit, database)
+  .use("/api/*", authenticate, rateLimit, database)
   .route("/api/clients", clientsRoutes);
 
 app.notFound((c) => problemResponse(c, raise(NO_SUCH_ROUTE)));
