@@ -7,7 +7,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Check the worker and its database (`select 1`) */
+        /**
+         * Check the worker and its database (`select 1`)
+         * @description Needs no token: for load balancers and uptime checks.
+         */
         get: operations["health"];
         put?: never;
         post?: never;
@@ -24,7 +27,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the caller's clients, newest first, a page at a time */
+        /**
+         * List the caller's clients, newest first, a page at a time
+         * @description Follow `nextCursor` from page to page until it is `null`: each client is listed once.
+         */
         get: operations["listClients"];
         put?: never;
         /**
@@ -51,11 +57,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a client */
+        /**
+         * Get a client
+         * @description The caller's client with this id: another user's id answers `404`, exactly like a missing one.
+         */
         get: operations["getClient"];
         put?: never;
         post?: never;
-        /** Delete a client */
+        /**
+         * Delete a client
+         * @description Deletes the caller's client with this id; deleting it again answers `404`.
+         */
         delete: operations["deleteClient"];
         options?: never;
         head?: never;
@@ -142,7 +154,8 @@ export interface components {
         Problem400: {
             /** @enum {string} */
             type: "urn:clients-api:problem:bad-request" | "urn:clients-api:problem:validation-failed" | "urn:clients-api:problem:malformed-json";
-            title: string;
+            /** @enum {string} */
+            title: "Bad request" | "Invalid request" | "Malformed JSON";
             /** @constant */
             status: 400;
             /** @description What went wrong, for a human */
@@ -159,7 +172,8 @@ export interface components {
         Problem401: {
             /** @enum {string} */
             type: "urn:clients-api:problem:unauthorized";
-            title: string;
+            /** @enum {string} */
+            title: "Unauthorized";
             /** @constant */
             status: 401;
             /** @description What went wrong, for a human */
@@ -176,7 +190,8 @@ export interface components {
         Problem404: {
             /** @enum {string} */
             type: "urn:clients-api:problem:not-found";
-            title: string;
+            /** @enum {string} */
+            title: "Not found";
             /** @constant */
             status: 404;
             /** @description What went wrong, for a human */
@@ -193,7 +208,8 @@ export interface components {
         Problem409: {
             /** @enum {string} */
             type: "urn:clients-api:problem:conflict";
-            title: string;
+            /** @enum {string} */
+            title: "Conflict";
             /** @constant */
             status: 409;
             /** @description What went wrong, for a human */
@@ -210,7 +226,8 @@ export interface components {
         Problem412: {
             /** @enum {string} */
             type: "urn:clients-api:problem:precondition-failed";
-            title: string;
+            /** @enum {string} */
+            title: "Precondition failed";
             /** @constant */
             status: 412;
             /** @description What went wrong, for a human */
@@ -227,7 +244,8 @@ export interface components {
         Problem413: {
             /** @enum {string} */
             type: "urn:clients-api:problem:payload-too-large";
-            title: string;
+            /** @enum {string} */
+            title: "Payload too large";
             /** @constant */
             status: 413;
             /** @description What went wrong, for a human */
@@ -244,7 +262,8 @@ export interface components {
         Problem415: {
             /** @enum {string} */
             type: "urn:clients-api:problem:unsupported-media-type";
-            title: string;
+            /** @enum {string} */
+            title: "Unsupported media type";
             /** @constant */
             status: 415;
             /** @description What went wrong, for a human */
@@ -261,7 +280,8 @@ export interface components {
         Problem422: {
             /** @enum {string} */
             type: "urn:clients-api:problem:idempotency-key-reused";
-            title: string;
+            /** @enum {string} */
+            title: "Idempotency key reused";
             /** @constant */
             status: 422;
             /** @description What went wrong, for a human */
@@ -278,7 +298,8 @@ export interface components {
         Problem429: {
             /** @enum {string} */
             type: "urn:clients-api:problem:rate-limited";
-            title: string;
+            /** @enum {string} */
+            title: "Too many requests";
             /** @constant */
             status: 429;
             /** @description What went wrong, for a human */
@@ -295,7 +316,8 @@ export interface components {
         Problem500: {
             /** @enum {string} */
             type: "urn:clients-api:problem:internal" | "urn:clients-api:problem:misconfigured";
-            title: string;
+            /** @enum {string} */
+            title: "Internal server error" | "Server misconfigured";
             /** @constant */
             status: 500;
             /** @description What went wrong, for a human */
@@ -312,7 +334,8 @@ export interface components {
         Problem503: {
             /** @enum {string} */
             type: "urn:clients-api:problem:unavailable";
-            title: string;
+            /** @enum {string} */
+            title: "Service unavailable";
             /** @constant */
             status: 503;
             /** @description What went wrong, for a human */
@@ -327,189 +350,22 @@ export interface components {
             }[];
         };
     };
-    responses: {
-        /**
-         * @description `bad-request`: The Idempotency-Key header must be 1 to 255 visible ASCII characters.
-         *
-         *     `malformed-json`: The request body is not valid JSON.
-         *
-         *     `validation-failed`: The request body has invalid fields: /userId.
-         *
-         *     `validation-failed`: The query string has invalid fields: /limit.
-         *
-         *     `validation-failed`: The query string has invalid fields: /cursor.
-         *
-         *     `validation-failed`: The path has invalid fields: /id.
-         *
-         *     `bad-request`: The If-None-Match header must be "*" or a list of entity tags such as "42".
-         *
-         *     `bad-request`: The If-Match header must be "*" or a list of entity tags such as "42".
-         */
-        Problem400: {
-            headers: {
-                "X-Request-Id": components["headers"]["X-Request-Id"];
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem400"];
-            };
-        };
-        /**
-         * @description `unauthorized`: Send a bearer token in the Authorization header.
-         *
-         *     `unauthorized`: The bearer token is invalid or expired.
-         *
-         *     `unauthorized`: The token has no expiry (exp).
-         *
-         *     `unauthorized`: The token's subject (sub) must be 1 to 255 characters of text without control characters.
-         */
-        Problem401: {
-            headers: {
-                "X-Request-Id": components["headers"]["X-Request-Id"];
-                "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem401"];
-            };
-        };
-        /**
-         * @description `not-found`: The client this Idempotency-Key created has been deleted since.
-         *
-         *     `not-found`: You have no client with this id.
-         *
-         *     `not-found`: No such route.
-         */
-        Problem404: {
-            headers: {
-                "X-Request-Id": components["headers"]["X-Request-Id"];
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem404"];
-            };
-        };
-        /** @description `conflict`: The email is already used by another of your clients. */
-        Problem409: {
-            headers: {
-                "X-Request-Id": components["headers"]["X-Request-Id"];
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem409"];
-            };
-        };
-        /** @description `precondition-failed`: The client has changed since the ETag in If-Match: nothing was written. Read it again. */
-        Problem412: {
-            headers: {
-                "X-Request-Id": components["headers"]["X-Request-Id"];
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem412"];
-            };
-        };
-        /** @description `payload-too-large`: The request body exceeds 16384 bytes. */
-        Problem413: {
-            headers: {
-                "X-Request-Id": components["headers"]["X-Request-Id"];
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem413"];
-            };
-        };
-        /** @description `unsupported-media-type`: Send the body as application/json. */
-        Problem415: {
-            headers: {
-                "X-Request-Id": components["headers"]["X-Request-Id"];
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem415"];
-            };
-        };
-        /** @description `idempotency-key-reused`: This Idempotency-Key was sent before with other fields: nothing was written. Use a new key for a new client. */
-        Problem422: {
-            headers: {
-                "X-Request-Id": components["headers"]["X-Request-Id"];
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem422"];
-            };
-        };
-        /** @description `rate-limited`: Too many requests from this user. Retry after the time in Retry-After. */
-        Problem429: {
-            headers: {
-                "X-Request-Id": components["headers"]["X-Request-Id"];
-                "Retry-After": components["headers"]["Retry-After"];
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem429"];
-            };
-        };
-        /**
-         * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be set.
-         *
-         *     `internal`: An unexpected error occurred.
-         */
-        Problem500: {
-            headers: {
-                "X-Request-Id": components["headers"]["X-Request-Id"];
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem500"];
-            };
-        };
-        /**
-         * @description `unavailable`: The database is unavailable. Retry shortly.
-         *
-         *     `unavailable`: The identity provider's keys could not be fetched.
-         */
-        Problem503: {
-            headers: {
-                "X-Request-Id": components["headers"]["X-Request-Id"];
-                "Retry-After": components["headers"]["Retry-After"];
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem503"];
-            };
-        };
-    };
+    responses: never;
     parameters: never;
     requestBodies: never;
     headers: {
         /** @description Identifies the request in the logs: the caller's own X-Request-Id when well-formed, else a new UUID. */
         "X-Request-Id": string;
-        /**
-         * @description The new client's URL.
-         * @example /api/clients/chat-42
-         */
+        /** @description The new client's URL. */
         Location: string;
-        /**
-         * @description Seconds to wait before retrying.
-         * @example 1
-         */
-        "Retry-After": string;
-        /**
-         * @description The bearer challenge.
-         * @example Bearer error="invalid_token"
-         */
-        "WWW-Authenticate": string;
-        /**
-         * @description The client's entity tag, strong: its version, which the database makes new on every write of the client. Send it in `If-Match` to write only over this version, in `If-None-Match` to read only a newer one.
-         * @example "1729"
-         */
+        /** @description Seconds to wait before retrying. */
+        "Retry-After": "1" | "60";
+        /** @description The bearer challenge. */
+        "WWW-Authenticate": "Bearer" | "Bearer error=\"invalid_token\"";
+        /** @description The client's entity tag, strong: its version, which the database makes new on every write of the client. Send it in `If-Match` to write only over this version, in `If-None-Match` to read only a newer one. */
         ETag: string;
-        /**
-         * @description The per-user limit that counts this request (draft-ietf-httpapi-ratelimit-headers): `"writes";q=60;w=60` for writes, `"reads";q=300;w=60` for reads, a quota `q` of requests per window `w` of seconds, as wrangler.toml configures them. How much is left is not reported: the rate limiting binding does not say.
-         * @example "writes";q=60;w=60
-         */
-        "RateLimit-Policy": string;
+        /** @description The per-user limit that counts this request (draft-ietf-httpapi-ratelimit-headers): `"writes";q=60;w=60` for writes, `"reads";q=300;w=60` for reads, a quota `q` of requests per window `w` of seconds, as wrangler.toml configures them. How much is left is not reported: the rate limiting binding does not say. */
+        "RateLimit-Policy": "\"writes\";q=60;w=60" | "\"reads\";q=300;w=60";
     };
     pathItems: never;
 }
@@ -535,7 +391,7 @@ export interface operations {
                 };
             };
             /**
-             * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be set.
+             * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be a postgres:// or postgresql:// connection string.
              *
              *     `internal`: An unexpected error occurred.
              */
@@ -634,7 +490,7 @@ export interface operations {
                 };
             };
             /**
-             * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be set.
+             * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be a postgres:// or postgresql:// connection string.
              *
              *     `internal`: An unexpected error occurred.
              */
@@ -815,7 +671,7 @@ export interface operations {
                 };
             };
             /**
-             * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be set.
+             * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be a postgres:// or postgresql:// connection string.
              *
              *     `internal`: An unexpected error occurred.
              */
@@ -946,7 +802,7 @@ export interface operations {
                 };
             };
             /**
-             * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be set.
+             * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be a postgres:// or postgresql:// connection string.
              *
              *     `internal`: An unexpected error occurred.
              */
@@ -1075,7 +931,7 @@ export interface operations {
                 };
             };
             /**
-             * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be set.
+             * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be a postgres:// or postgresql:// connection string.
              *
              *     `internal`: An unexpected error occurred.
              */
@@ -1248,7 +1104,7 @@ export interface operations {
                 };
             };
             /**
-             * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be set.
+             * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be a postgres:// or postgresql:// connection string.
              *
              *     `internal`: An unexpected error occurred.
              */

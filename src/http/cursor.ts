@@ -2,7 +2,8 @@ import * as z from "zod/mini";
 import type { ListCursor } from "../db/clients";
 import { clientId } from "./request-schemas";
 
-// The list cursor is opaque and tamper-evident: `<position>.<mac>`, where the position is base64url of
+// The list cursor is opaque and tamper-evident: `<position>.<mac>` (at most 127 + 1 + 43 = 171 characters,
+// for a 64-character id), where the position is base64url of
 // the JSON [createdAt, id] of the last client on a page and the MAC is HMAC-SHA-256 over the user id and
 // the position. A cursor therefore opens only for the user it was issued to, and nothing the API did not
 // issue reaches the database. The MAC key is derived from JWT_SECRET with HKDF under a label of its own,

@@ -6,7 +6,7 @@
 export const entityTagOf = (version: number): string => `"${version}"`;
 
 /** An If-Match or If-None-Match value, for the document: `*` or entity tags separated by commas. */
-export const ENTITY_TAG_LIST_SCHEMA = { type: "string", examples: ['"1729"', '"1729", "1730"', "*"] } as const;
+export const ENTITY_TAG_LIST_SCHEMA = { type: "string", maxLength: 1024, examples: ['"1729"', '"1729", "1730"', "*"] } as const;
 
 type EntityTag = { weak: boolean; opaque: string };
 

@@ -1,17 +1,15 @@
 // Where a thrown error becomes an HTTP problem: the errors of Hono's middleware, the data layer's domain
 // errors and the settings' check each map to one problem type; whatever nobody classified is `internal`.
 import { HTTPException } from "hono/http-exception";
-import { MisconfiguredError } from "../config";
+import { MisconfiguredError, SETTING_RULES } from "../config";
 import { DatabaseUnavailableError, IdempotencyKeyReusedError, StaleVersionError, UniqueViolationError } from "../db/errors";
 import { UNIQUE_FIELDS } from "../db/schema";
 import { ApiError, problemTitle, problemTypeOf, raise, RETRY_SOON, type Problem } from "./problem";
 
 export const NO_SUCH_ROUTE: Problem = { type: "not-found", detail: "No such route." };
 export const INTERNAL: Problem = { type: "internal", detail: "An unexpected error occurred." };
-export const MISCONFIGURED: Problem = {
-  type: "misconfigured",
-  detail: "The server's settings are invalid: DATABASE_URL must be set.",
-};
+const misconfigured = (rules: string): Problem => ({ type: "misconfigured", detail: `The server's settings are invalid: ${rules}.` });
+export const MISCONFIGURED = misconfigured(`DATABASE_URL ${SETTING_RULES.DATABASE_URL}`);
 export const DATABASE_UNAVAILABLE: Problem = {
   type: "unavailable",
   detail: "The database is unavailable. Retry shortly.",
@@ -55,7 +53,7 @@ export function toApiError(error: unknown): ApiError {
   if (error instanceof StaleVersionError) return raise(STALE_VERSION, { cause: error });
   if (error instanceof IdempotencyKeyReusedError) return raise(KEY_REUSED, { cause: error });
   if (error instanceof MisconfiguredError) {
-    return raise(MISCONFIGURED, { detail: `The server's settings are invalid: ${error.message}.`, cause: error });
+    return raise(misconfigured(error.message), { cause: error });
   }
   return raise(INTERNAL, { cause: error });
 }

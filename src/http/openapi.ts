@@ -17,6 +17,7 @@ import {
   exampleClient,
   health,
   problemJson,
+  requestIdValue,
   problemUrn,
   timestamp,
   type ProblemStatus,
@@ -28,36 +29,34 @@ type JsonSchema = Record<string, unknown>;
 
 const RESPONSE_SCHEMAS = { Client: clientJson, Timestamp: timestamp, ClientEnvelope: clientEnvelope, ClientPage: clientPage, Health: health };
 
-// What a caller can read in each header the document names.
-const HEADERS = {
-  "X-Request-Id": {
-    description: "Identifies the request in the logs: the caller's own X-Request-Id when well-formed, else a new UUID.",
-    required: true,
-    schema: { type: "string" },
-  },
-  Location: { description: "The new client's URL.", required: true, schema: { type: "string" }, example: "/api/clients/chat-42" },
-  "Retry-After": { description: "Seconds to wait before retrying.", required: true, schema: { type: "string" }, example: "1" },
-  "WWW-Authenticate": {
-    description: "The bearer challenge.",
-    required: true,
-    schema: { type: "string" },
-    example: 'Bearer error="invalid_token"',
-  },
-  ETag: {
-    description:
-      "The client's entity tag, strong: its version, which the database makes new on every write of the client. Send it in `If-Match` to write only over this version, in `If-None-Match` to read only a newer one.",
-    required: true,
-    schema: { type: "string", pattern: '^"[1-9][0-9]*"$' },
-    example: '"1729"',
-  },
-  "RateLimit-Policy": {
-    description: `The per-user limit that counts this request (draft-ietf-httpapi-ratelimit-headers): \`${rateLimitPolicyItem("write")}\` for writes, \`${rateLimitPolicyItem("read")}\` for reads, a quota \`q\` of requests per window \`w\` of seconds, as wrangler.toml configures them. How much is left is not reported: the rate limiting binding does not say.`,
-    required: true,
-    schema: { type: "string" },
-    example: rateLimitPolicyItem("write"),
-  },
+// What a caller can read in each header the document names; a problem's headers take the values the
+// problems send.
+const HEADER_DESCRIPTIONS = {
+  "X-Request-Id": "Identifies the request in the logs: the caller's own X-Request-Id when well-formed, else a new UUID.",
+  Location: "The new client's URL.",
+  "Retry-After": "Seconds to wait before retrying.",
+  "WWW-Authenticate": "The bearer challenge.",
+  ETag: "The client's entity tag, strong: its version, which the database makes new on every write of the client. Send it in `If-Match` to write only over this version, in `If-None-Match` to read only a newer one.",
+  "RateLimit-Policy": `The per-user limit that counts this request (draft-ietf-httpapi-ratelimit-headers): \`${rateLimitPolicyItem("write")}\` for writes, \`${rateLimitPolicyItem("read")}\` for reads, a quota \`q\` of requests per window \`w\` of seconds, as wrangler.toml configures them. How much is left is not reported: the rate limiting binding does not say.`,
 } as const;
-type HeaderName = keyof typeof HEADERS;
+type HeaderName = keyof typeof HEADER_DESCRIPTIONS;
+
+const CLIENTS_PATH = "/api/clients/";
+
+function headerComponents(problems: Problem[]) {
+  const sent = (name: string) => [...new Set(problems.flatMap((problem) => problem.headers?.[name] ?? []))];
+  const schemas: Record<HeaderName, JsonSchema> = {
+    "X-Request-Id": component(z.toJSONSchema(requestIdValue) as JsonSchema),
+    Location: { type: "string", maxLength: CLIENTS_PATH.length + 64, example: `${CLIENTS_PATH}chat-42` },
+    "Retry-After": { type: "string", enum: sent("Retry-After") },
+    "WWW-Authenticate": { type: "string", enum: sent("WWW-Authenticate") },
+    ETag: { type: "string", pattern: '^"[1-9][0-9]*"$', maxLength: 18, example: '"1729"' },
+    "RateLimit-Policy": { type: "string", enum: [rateLimitPolicyItem("write"), rateLimitPolicyItem("read")] },
+  };
+  return Object.fromEntries(
+    Object.entries(HEADER_DESCRIPTIONS).map(([name, description]) => [name, { description, required: true, schema: schemas[name as HeaderName] }]),
+  );
+}
 
 export type Operation = {
   operationId: string;
@@ -173,8 +172,8 @@ const example = ({ type, detail, errors }: Problem) => ({
   ...(errors && { errors }),
 });
 
-// The problems of one status that an operation may answer with (or, without an operation, any of the
-// API's): each one's type and detail, and each as an example. A header is listed when all of them send it.
+// The problems of one status that an operation may answer with: each one's type and detail, and each as an
+// example. A header is listed when all of them send it.
 function problemResponse(status: number, problems: Problem[], alwaysSet: readonly string[] = []) {
   const headers = Object.keys(problems[0]?.headers ?? {}).filter((name) => problems.every((problem) => name in (problem.headers ?? {})));
   return {
@@ -305,11 +304,13 @@ export function openApiDocument(app: Hono<any, any, any>, operations: Operations
     };
   }
 
-  const everyProblem = groupByStatus([...allProblems, NO_SUCH_ROUTE]);
-  const statuses = [...everyProblem.keys()] as ProblemStatus[];
+  const everyProblem = [...allProblems, NO_SUCH_ROUTE];
+  const statuses = [...groupByStatus(everyProblem).keys()] as ProblemStatus[];
   return {
     openapi: "3.1.1",
     info: { title: "clients-api", version: "0.1.0", description: API_DESCRIPTION },
+    // The document is served by the deployment it describes.
+    servers: [{ url: "/", description: "The deployment serving this document: production, staging or local", "x-internal": false }],
     tags: [
       { name: "clients", description: "The caller's clients, keyed by chat id." },
       { name: "health", description: "Liveness of the worker and its database." },
@@ -323,7 +324,7 @@ export function openApiDocument(app: Hono<any, any, any>, operations: Operations
           scheme: "bearer",
           bearerFormat: "JWT",
           description:
-            "HS256 signed with the deployment's secret, or signed by the configured identity provider (RS256, PS256, ES256, EdDSA; its `iss` and `aud`). The token's `sub` is the caller.",
+            "HS256 signed with the deployment's secret, or signed by the configured identity provider (RS256, PS256, ES256, EdDSA; its `iss` and `aud`). The token's `sub` is the caller. Tokens are checked as RFC8725 (JSON Web Token Best Current Practices) asks: the algorithm is fixed per key, `none` is refused, and `exp` is required.",
         },
       },
       schemas: {
@@ -333,10 +334,7 @@ export function openApiDocument(app: Hono<any, any, any>, operations: Operations
           ...Object.fromEntries(statuses.map((status) => [problemComponent(status), problemJson(status)])),
         }),
       },
-      headers: HEADERS,
-      // Any problem of a status, for answers outside the operations (an unknown route; under /api, what
-      // authentication and the rate limit answer before routing).
-      responses: Object.fromEntries(statuses.map((status) => [problemComponent(status), problemResponse(status, everyProblem.get(status)!)])),
+      headers: headerComponents(everyProblem),
     },
   };
 }

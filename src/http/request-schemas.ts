@@ -9,8 +9,11 @@ import { CLIENT_FIELDS, FIELD_NAMES, isRequired, type ClientFields, type FieldRu
 // messages in each field error's `detail`. Imported by path: `z.locales.en` would bundle every locale.
 z.config(en());
 
+// JSON Schema cannot see a length or a format in a pattern or a refinement: the document states them beside it.
+export const documented = (keywords: { maxLength?: number; format?: string }) => z.meta(keywords);
+
 export const CLIENT_ID_RULE = "1 to 64 characters of A-Z, a-z, 0-9, _ and -";
-export const clientId = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, `must be ${CLIENT_ID_RULE}`));
+export const clientId = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, `must be ${CLIENT_ID_RULE}`), documented({ maxLength: 64 }));
 
 // PostgreSQL text cannot hold NUL, and a lone surrogate has no UTF-8 form: refuse both here, as input
 // errors, rather than let the database fail on them.
@@ -51,9 +54,14 @@ export const updateClientBody = z.partial(z.strictObject(fieldInputs)).check(
 export const clientParams = z.object({ id: clientId });
 
 export const PAGE_SIZE = { min: 1, max: 100, default: 50 } as const;
+/** Longer than any cursor the API issues (at most 171 characters: see ./cursor.ts). */
+export const MAX_CURSOR_LENGTH = 256;
 
 // The cursor is checked against its user by the route (see cursor.ts).
 export const listClientsQuery = z.strictObject({
-  limit: z._default(z.coerce.number().check(z.int(), z.minimum(PAGE_SIZE.min), z.maximum(PAGE_SIZE.max)), PAGE_SIZE.default),
-  cursor: z.optional(z.string()),
+  limit: z._default(
+    z.coerce.number().check(z.int(), z.minimum(PAGE_SIZE.min), z.maximum(PAGE_SIZE.max), documented({ format: "int32" })),
+    PAGE_SIZE.default,
+  ),
+  cursor: z.optional(z.string().check(z.maxLength(MAX_CURSOR_LENGTH))),
 });

@@ -6,10 +6,10 @@ import type { ClientFieldName } from "../db/schema";
 import { CLIENT_FIELDS, FIELD_NAMES, isRequired, type ClientJson, type FieldRule } from "./client-fields";
 import { entityTagOf } from "./entity-tag";
 import { PROBLEMS, type ProblemType } from "./problem";
-import { clientId } from "./request-schemas";
-import { MAX_LISTED_ERRORS } from "./validation";
+import { clientId, documented, MAX_CURSOR_LENGTH, PAGE_SIZE } from "./request-schemas";
+import { MAX_LISTED_ERRORS, MAX_QUOTED_CHARACTERS } from "./validation";
 
-export const timestamp = z.iso.datetime().check(z.describe("ISO 8601 timestamp in UTC, with milliseconds"));
+export const timestamp = z.iso.datetime().check(documented({ maxLength: 24 }), z.describe("ISO 8601 timestamp in UTC, with milliseconds"));
 
 function valueOf(rule: FieldRule) {
   const value = rule.kind === "email" ? z.email() : z.string();
@@ -46,6 +46,7 @@ export const clientJson = z
       .string()
       .check(
         z.regex(/^"[1-9][0-9]*"$/),
+        z.maxLength(18),
         z.describe("The client's ETag, as in the ETag header: send it in If-Match to change the client only as you saw it"),
       ),
   })
@@ -54,18 +55,28 @@ export const clientJson = z
 export const clientEnvelope = z.strictObject({ client: clientJson });
 
 export const clientPage = z.strictObject({
-  clients: z.array(clientJson).check(z.describe("Newest first")),
+  clients: z.array(clientJson).check(z.maxLength(PAGE_SIZE.max), z.describe("Newest first")),
   nextCursor: z
-    .nullable(z.string())
+    .nullable(z.string().check(z.maxLength(MAX_CURSOR_LENGTH)))
     .check(z.describe("Pass as `cursor` to get the next page; `null` on the last page")),
 });
 
 export const health = z.strictObject({ status: z.literal("ok"), database: z.literal("ok") });
 
+// A caller's key is quoted in at most MAX_QUOTED_CHARACTERS characters and an ellipsis; the rest of a
+// problem's text is the API's own.
+const QUOTED_KEY_LENGTH = MAX_QUOTED_CHARACTERS + 1;
+const MAX_DETAIL_LENGTH = 4096;
+
 const fieldError = z.strictObject({
-  pointer: z.string().check(z.describe("JSON Pointer (RFC 6901) to the field at fault; empty for the whole body")),
-  detail: z.string(),
+  pointer: z
+    .string()
+    .check(z.maxLength(QUOTED_KEY_LENGTH), z.describe("JSON Pointer (RFC 6901) to the field at fault; empty for the whole body")),
+  detail: z.string().check(z.maxLength(QUOTED_KEY_LENGTH + 100)),
 });
+
+/** What Hono's requestId middleware keeps of a caller's X-Request-Id (else it makes a UUID). */
+export const requestIdValue = z.string().check(z.regex(/^[\w=-]{1,255}$/), documented({ maxLength: 255 }));
 
 export const problemUrn = <T extends ProblemType>(type: T) => `urn:clients-api:problem:${type}` as const;
 
@@ -76,12 +87,13 @@ export function problemJson(status: ProblemStatus) {
   const types = (Object.keys(PROBLEMS) as ProblemType[]).filter((type) => PROBLEMS[type].status === status);
   const [first, ...rest] = types.map(problemUrn);
   if (!first) throw new Error(`no problem type answers ${status}`);
+  const [title, ...titles] = [...new Set(types.map((type) => PROBLEMS[type].title))];
   return z.strictObject({
     type: z.enum([first, ...rest]),
-    title: z.string(),
+    title: z.enum([title!, ...titles]),
     status: z.literal(status),
-    detail: z.string().check(z.describe("What went wrong, for a human")),
-    requestId: z.string().check(z.describe("The same value as the X-Request-Id header")),
+    detail: z.string().check(z.maxLength(MAX_DETAIL_LENGTH), z.describe("What went wrong, for a human")),
+    requestId: requestIdValue.check(z.describe("The same value as the X-Request-Id header")),
     errors: z
       .optional(z.array(fieldError).check(z.maxLength(MAX_LISTED_ERRORS)))
       .check(z.describe("The fields at fault (400 and 409): the first 20, `detail` counts the rest")),

@@ -6,7 +6,7 @@ import { described, type ValidationTarget } from "./route-meta";
 // A problem stays small whatever the request: it lists the first few field errors, counts the rest,
 // and quotes no more than the start of a caller's key.
 export const MAX_LISTED_ERRORS = 20;
-const MAX_QUOTED_CHARACTERS = 100;
+export const MAX_QUOTED_CHARACTERS = 100;
 
 /**
  * At most MAX_QUOTED_CHARACTERS characters of `text`, an ellipsis marking a cut. Control characters and

@@ -1,8 +1,10 @@
+import { createExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { sign } from "hono/jwt";
 import { expect } from "vitest";
 import { configFor } from "../../src/config";
 import { createDb } from "../../src/db/connection";
+import worker from "../../src/index";
 import type { ClientJson } from "../../src/http/client-fields";
 
 /** The database the worker uses, for arranging rows no route would write. */
@@ -17,10 +19,16 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 export const signToken = (sub: string | undefined, claims: Record<string, unknown> = {}) =>
   sign({ sub, exp: nowSeconds() + HOUR_SECONDS, ...claims }, env.JWT_SECRET, "HS256");
 
-type CallOptions = { token?: string; body?: unknown; headers?: Record<string, string> };
+type CallOptions = {
+  token?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Bindings or vars that replace the suite's for this call (other limits, an identity provider, …). */
+  settings?: Record<string, unknown>;
+};
 
 /** Calls the worker as a client would: bodies other than strings and streams are sent as JSON. */
-export function call(method: string, path: string, { token, body, headers = {} }: CallOptions = {}) {
+export async function call(method: string, path: string, { token, body, headers = {}, settings }: CallOptions = {}): Promise<Response> {
   const request = new Request(`https://api.test${path}`, {
     method,
     headers: {
@@ -30,7 +38,7 @@ export function call(method: string, path: string, { token, body, headers = {} }
     },
     body: body === undefined || typeof body === "string" || body instanceof ReadableStream ? body : JSON.stringify(body),
   });
-  return exports.default.fetch(request);
+  return settings ? worker.fetch(request, { ...env, ...settings } as Env, createExecutionContext()) : exports.default.fetch(request);
 }
 
 /** A fresh user, unknown to every other test, and a client for it. */

@@ -44,7 +44,8 @@ const operations = Object.entries(document.paths).flatMap(([template, item]) => 
   }));
 });
 
-const problem = (status: number) => inline({ $ref: `#/components/responses/Problem${status}` }) as ResponseObject;
+// Every operation answers a status's problems with that status's one schema and headers: any will do.
+const problem = (status: number) => operations.find(({ operation }) => operation.responses[status])!.operation.responses[status]!;
 
 // Requests that match no operation: the worker answers 404, and under /api authentication and the rate
 // limit run first, so a bad token (401), a used-up limit (429) or an unreachable identity provider (503)

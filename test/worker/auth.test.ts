@@ -1,8 +1,5 @@
-import { createExecutionContext } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { sign } from "hono/jwt";
 import { describe, expect, inject, it } from "vitest";
-import worker from "../../src/index";
 import { call, createClient, expectProblem, newUser, randomId, signToken } from "../support/api";
 
 const base64url = (value: string) => btoa(value).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
@@ -175,17 +172,10 @@ async function providerToken(claims: Record<string, unknown>, kid = keyId) {
   return sign({ exp: nowSeconds() + 600, ...claims }, { ...privateKey, kid, alg: "RS256" }, "RS256");
 }
 
-const providerEnv = { ...env, JWKS_URL: jwksUrl, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE };
+const provider = { JWKS_URL: jwksUrl, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE };
 
-function callWithProvider(token: string, path = "/api/clients", method = "GET") {
-  const { body } = bodyFor(method);
-  const request = new Request(`https://api.test${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, ...(body && { "Content-Type": "application/json" }) },
-    body: body && JSON.stringify(body),
-  });
-  return worker.fetch(request, providerEnv, createExecutionContext());
-}
+const callWithProvider = (token: string, path = "/api/clients", method = "GET") =>
+  call(method, path, { token, ...bodyFor(method), settings: provider });
 
 describe("authentication with an identity provider (JWKS_URL)", () => {
   it("accepts its token with the right issuer and audience", async () => {

@@ -1,11 +1,9 @@
 // The worker's settings: parsed once per isolate; a missing or invalid one answers a 500 problem that
 // names the setting, never its value, and writes one error line that names it too.
-import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { configFor, MisconfiguredError, SETTING_RULES } from "../../src/config";
-import worker from "../../src/index";
-import { expectProblem, signToken } from "../support/api";
+import { call, expectProblem, signToken } from "../support/api";
 
 const withSettings = (settings: Record<string, string | undefined>) => ({ ...env, ...settings }) as Env;
 
@@ -56,8 +54,7 @@ describe("an invalid setting", () => {
     const lines = errorLines();
     const token = await signToken("someone");
     for (const path of ["/health", "/api/clients"]) {
-      const request = new Request(`https://api.test${path}`, { headers: { Authorization: `Bearer ${token}` } });
-      const response = await worker.fetch(request, withSettings(settings), createExecutionContext());
+      const response = await call("GET", path, { token, settings });
       const problem = await expectProblem(response, 500);
       expect(problem).toMatchObject({
         type: "urn:clients-api:problem:misconfigured",

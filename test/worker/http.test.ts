@@ -1,7 +1,4 @@
-import { createExecutionContext } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import worker from "../../src/index";
 import { call, expectProblem, newUser, randomId } from "../support/api";
 
 describe("every response", () => {
@@ -27,16 +24,15 @@ describe("every response", () => {
 });
 
 describe("CORS", () => {
-  const withOrigins = (request: Request) =>
-    worker.fetch(request, { ...env, CORS_ORIGINS: "https://app.test, https://admin.test" }, createExecutionContext());
+  const settings = { CORS_ORIGINS: "https://app.test, https://admin.test" };
   const preflight = (origin: string) =>
-    new Request("https://api.test/api/clients", {
-      method: "OPTIONS",
+    call("OPTIONS", "/api/clients", {
       headers: { Origin: origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization, content-type" },
+      settings,
     });
 
   it("answers a preflight from an allowed origin, before authentication", async () => {
-    const response = await withOrigins(preflight("https://admin.test"));
+    const response = await preflight("https://admin.test");
     expect(response.status).toBe(204);
     expect(response.headers.get("Access-Control-Allow-Origin")).toBe("https://admin.test");
     expect(response.headers.get("Access-Control-Allow-Methods")).toContain("POST");
@@ -44,12 +40,12 @@ describe("CORS", () => {
   });
 
   it("grants nothing to other origins, nor to any origin by default", async () => {
-    expect((await withOrigins(preflight("https://evil.test"))).headers.get("Access-Control-Allow-Origin")).toBeNull();
+    expect((await preflight("https://evil.test")).headers.get("Access-Control-Allow-Origin")).toBeNull();
     expect((await call("OPTIONS", "/api/clients", { headers: { Origin: "https://app.test" } })).headers.get("Access-Control-Allow-Origin")).toBeNull();
   });
 
   it("exposes Location and X-Request-Id to an allowed origin", async () => {
-    const response = await withOrigins(new Request("https://api.test/health", { headers: { Origin: "https://app.test" } }));
+    const response = await call("GET", "/health", { headers: { Origin: "https://app.test" }, settings });
     expect(response.headers.get("Access-Control-Allow-Origin")).toBe("https://app.test");
     expect(response.headers.get("Access-Control-Expose-Headers")).toContain("X-Request-Id");
   });

@@ -1,25 +1,16 @@
 // Per-user rate limits with the Workers Rate Limiting binding, as the local runtime emulates it. The
 // suite's own limiters are generous (vitest.config.ts); here the worker gets strict ones, allowing 3
 // requests a minute, in their place: real bindings, only their limits differ.
-import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { RATE_LIMITS } from "../../src/http/rate-limits";
-import worker from "../../src/index";
 import { call, createClient, expectProblem, newUser, randomId, type User } from "../support/api";
 
 const STRICT_LIMIT = 3;
 const { STRICT_WRITE_LIMITER, STRICT_READ_LIMITER } = env as Env & Record<"STRICT_WRITE_LIMITER" | "STRICT_READ_LIMITER", RateLimit>;
-const strictEnv: Env = { ...env, WRITE_LIMITER: STRICT_WRITE_LIMITER, READ_LIMITER: STRICT_READ_LIMITER };
+const strictLimits = { WRITE_LIMITER: STRICT_WRITE_LIMITER, READ_LIMITER: STRICT_READ_LIMITER };
 
-function callStrict(user: User, method: string, path: string, body?: unknown) {
-  const request = new Request(`https://api.test${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${user.token}`, ...(body !== undefined && { "Content-Type": "application/json" }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return worker.fetch(request, strictEnv, createExecutionContext());
-}
+const callStrict = (user: User, method: string, path: string, body?: unknown) => user.call(method, path, { body, settings: strictLimits });
 
 // The emulated limiter counts in windows aligned to the clock's minutes: a test that needs its requests
 // counted in one window starts with a few seconds of it left at least.

@@ -4,6 +4,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { createApiClient, type components } from "../../client";
+import type { ClientJson } from "../../src/http/client-fields";
 import { randomId, signToken } from "../support/api";
 
 type Schemas = components["schemas"];
@@ -17,6 +18,11 @@ async function apiFor(userId: string) {
 }
 
 describe("the typed client", () => {
+  it("knows every field of a client", () => {
+    expectTypeOf<keyof Schemas["Client"]>().toEqualTypeOf<keyof ClientJson>();
+    expectTypeOf<Schemas["Client"]>().toExtend<ClientJson>();
+  });
+
   it("creates (201 with Location), gets the existing row back (200), and reports a taken email (409)", async () => {
     const api = await apiFor(randomId("user"));
     const id = randomId("c");

@@ -113,6 +113,7 @@ export const clientsOperations = /* @__PURE__ */ (() => ({
     operationId: "listClients",
     tags: ["clients"],
     summary: "List the caller's clients, newest first, a page at a time",
+    description: "Follow `nextCursor` from page to page until it is `null`: each client is listed once.",
     parameters: {
       limit: `Clients per page, ${PAGE_SIZE.min} to ${PAGE_SIZE.max}.`,
       cursor:
@@ -125,6 +126,7 @@ export const clientsOperations = /* @__PURE__ */ (() => ({
     operationId: "getClient",
     tags: ["clients"],
     summary: "Get a client",
+    description: "The caller's client with this id: another user's id answers `404`, exactly like a missing one.",
     responses: { 200: { description: "The client.", content: "ClientEnvelope", headers: ["ETag"] } },
     problems: [CLIENT_NOT_FOUND],
   },
@@ -141,6 +143,7 @@ export const clientsOperations = /* @__PURE__ */ (() => ({
     operationId: "deleteClient",
     tags: ["clients"],
     summary: "Delete a client",
+    description: "Deletes the caller's client with this id; deleting it again answers `404`.",
     responses: { 204: { description: "Deleted." } },
     problems: [CLIENT_NOT_FOUND, STALE_VERSION],
   },

@@ -14,6 +14,7 @@ export const healthOperations = /* @__PURE__ */ (() => ({
     operationId: "health",
     tags: ["health"],
     summary: "Check the worker and its database (`select 1`)",
+    description: "Needs no token: for load balancers and uptime checks.",
     security: [],
     responses: { 200: { description: "Up, and the database answers.", content: "Health" } },
   },
