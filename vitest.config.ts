@@ -1,5 +1,13 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { remoteDatabaseRefusal } from "./local/tooling/database-guard.ts";
+
+// The tests migrate and write: only into a database on this machine, unless ALLOW_REMOTE_DATABASE=1.
+const refusal = remoteDatabaseRefusal(process.env.DATABASE_URL);
+if (refusal) {
+  console.error(`npm test: ${refusal}`);
+  process.exit(1);
+}
 
 // The plugin reads wrangler.toml through wrangler, which would speak up for every test file about the
 // worker's secrets ("Using secrets defined in .dev.vars", "Missing required secrets"): the tests bind their
@@ -21,7 +29,7 @@ const workersProject = (
     cloudflareTest(({ inject }) => ({
       // workerd's own diagnostics (on stderr, not tied to a test, so `silent` cannot hold them back).
       verbose,
-      wrangler: { configPath: "./wrangler.toml" },
+      wrangler: { configPath: "./wrangler.toml", environment: "development" },
       miniflare: {
         bindings: {
           NEON_FETCH_ENDPOINT: inject("gatewayUrl"),
@@ -46,6 +54,9 @@ const workersProject = (
     globalSetup: [globalSetup],
     setupFiles: ["test/support/check-responses.setup.ts"],
     fileParallelism,
+    // One workerd per vitest worker, reused from file to file, instead of a fresh one for each file (about a
+    // second of start-up each): the files share nothing but the database, where each makes its own rows.
+    isolate: false,
   },
 });
 

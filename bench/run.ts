@@ -15,7 +15,8 @@ import { parseArgs } from "node:util";
 import { sign } from "hono/jwt";
 import type { GatewayStats } from "../local/gateway/gateway";
 import { conditionalRequests } from "./conditional";
-import { createBenchDatabase } from "./database";
+import { assertLocalDatabase, checkOrExit } from "../local/tooling/dev-checks";
+import { createScratchDatabase } from "../local/tooling/scratch-database";
 import { connectDriver } from "./driver-targets";
 import { growth, growthSizesFor } from "./growth";
 import { Inspector, topFunctions } from "./inspector";
@@ -50,6 +51,7 @@ const scale = Number(args.scale);
 const timeoutMs = Number(args.timeout);
 if (!(scale > 0) || !(timeoutMs > 0)) throw new Error("--scale and --timeout must be positive numbers");
 if (args.url && !args.token) throw new Error("--url needs --token (a JWT the deployed worker accepts)");
+if (!args.url) await checkOrExit("bench", () => assertLocalDatabase(process.env.DATABASE_URL));
 
 const runTag = randomBytes(4).toString("hex");
 const startedAt = new Date();
@@ -162,7 +164,7 @@ async function benchLocal(): Promise<LocalFigures> {
   const startup = { ours: ours!, floor: floor!, ratio: ours!.medianMs / floor!.medianMs };
 
   const serverUrl = process.env.DATABASE_URL;
-  const database = serverUrl ? await createBenchDatabase(serverUrl, `clients_bench_${runTag}`) : null;
+  const database = serverUrl ? await createScratchDatabase(serverUrl, `clients_bench_${runTag}`) : null;
   try {
     const jwtSecret = randomBytes(32).toString("base64url");
     progress(`starting the gateway and both workers${database ? " on a database of the run's own" : ""}`);

@@ -35,7 +35,7 @@ const outdir = mkdtempSync(join(tmpdir(), "worker-size-"));
 try {
   // Exactly what `wrangler deploy` would upload: minified because wrangler.toml says so, and over the
   // budget if that setting is ever dropped.
-  const args = ["wrangler", "deploy", "--dry-run", "--outdir", outdir, "--metafile", join(outdir, "meta.json")];
+  const args = ["wrangler", "deploy", "--dry-run", "--env", "production", "--outdir", outdir, "--metafile", join(outdir, "meta.json")];
   execFileSync("npx", args, { stdio: ["ignore", "ignore", "inherit"] });
 
   const modules = readdirSync(outdir).filter((file) => /\.(m?js|wasm)$/.test(file));

@@ -23,20 +23,25 @@ export type LocalStack = {
   close(): Promise<void>;
 };
 
-export const OUR_CONFIG = "wrangler.toml";
+/** A wrangler configuration file, and the environment in it to use (none for a file without environments). */
+export type WorkerConfig = { config: string; environment?: string };
+
+// What is measured locally is development's worker; the bundle is the same in every environment.
+export const OUR_CONFIG: WorkerConfig = { config: "wrangler.toml", environment: "development" };
 // Our worker's configuration with its per-user rate limits raised out of reach: the load comes from one
 // user per path, thousands of requests a minute. Every request still goes through the limiter's check.
-const OUR_BENCH_CONFIG = "wrangler.bench.toml";
+const OUR_BENCH_CONFIG: WorkerConfig = { ...OUR_CONFIG, config: "wrangler.bench.toml" };
 const BENCH_RATE_LIMIT = 1_000_000_000;
-export const FLOOR_CONFIG = "bench/floor/wrangler.toml";
+export const FLOOR_CONFIG: WorkerConfig = { config: "bench/floor/wrangler.toml" };
 
 /** The connection string the gateway accepts and the workers use (the gateway runs the queries on its own database). */
 const WORKER_DATABASE_URL = "postgresql://bench:bench@localhost/bench";
 
-async function startWorker(script: string, config: string, vars: Record<string, string>): Promise<LocalWorker> {
+async function startWorker(script: string, { config, environment }: WorkerConfig, vars: Record<string, string>): Promise<LocalWorker> {
   const before = workerdProcesses();
   const worker = await unstable_dev(script, {
     config,
+    env: environment,
     ip: "127.0.0.1",
     port: 0,
     // Any free port: wrangler's proxy process listens on it beside the worker's port.
@@ -62,7 +67,7 @@ async function startWorker(script: string, config: string, vars: Record<string, 
 
 /** `backendUrl`: the PostgreSQL database the gateway runs the statements on; embedded PGlite without it. */
 export async function startLocalStack(jwtSecret: string, backendUrl: string | undefined): Promise<LocalStack> {
-  writeFileSync(OUR_BENCH_CONFIG, readFileSync(OUR_CONFIG, "utf8").replace(/\blimit = \d+/g, `limit = ${BENCH_RATE_LIMIT}`));
+  writeFileSync(OUR_BENCH_CONFIG.config, readFileSync(OUR_CONFIG.config, "utf8").replace(/\blimit = \d+/g, `limit = ${BENCH_RATE_LIMIT}`));
   const gateway = await startNeonGateway({ port: 0, databaseUrl: backendUrl, migrate: true, connectionString: WORKER_DATABASE_URL });
   const started: LocalWorker[] = [];
   try {
@@ -80,13 +85,13 @@ export async function startLocalStack(jwtSecret: string, backendUrl: string | un
       close: async () => {
         for (const worker of started) await worker.stop();
         await gateway.close();
-        rmSync(OUR_BENCH_CONFIG, { force: true });
+        rmSync(OUR_BENCH_CONFIG.config, { force: true });
       },
     };
   } catch (error) {
     for (const worker of started) await worker.stop();
     await gateway.close();
-    rmSync(OUR_BENCH_CONFIG, { force: true });
+    rmSync(OUR_BENCH_CONFIG.config, { force: true });
     throw error;
   }
 }

@@ -1,5 +1,5 @@
 // `npm run cf-typegen` (after `wrangler types`) writes src/http/rate-limits.generated.ts from wrangler.toml's
-// [[ratelimits]], so the quota the API states in RateLimit-Policy is the one its bindings are configured
+// production [[ratelimits]], so the quota the API states in RateLimit-Policy is the one its bindings are configured
 // with, written once in wrangler.toml; `--check` fails when the committed module differs.
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -11,7 +11,9 @@ type RateLimitBinding = { name: string; simple: { limit: number; period: number 
 const target = fileURLToPath(new URL("../src/http/rate-limits.generated.ts", import.meta.url));
 const wranglerToml = fileURLToPath(new URL("../wrangler.toml", import.meta.url));
 
-const { ratelimits } = unstable_readConfig({ config: wranglerToml });
+// Production's, as `wrangler types` is run for (staging has the same limits; development's generous ones are
+// for local runs only).
+const { ratelimits } = unstable_readConfig({ config: wranglerToml, env: "production" });
 const limits = Object.fromEntries(
   ratelimits.map(({ name, simple }: RateLimitBinding) => [name, { limit: simple.limit, period: simple.period }]),
 );

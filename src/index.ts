@@ -20,6 +20,9 @@ const app = new Hono<AppEnv>()
   .use(requestId())
   .use(requestLog)
   .use(secureHeaders())
+  // A browser pointed at the API's address finds its documentation; settings play no part in that. A
+  // middleware, not a route: it is no operation of the API's document.
+  .use("/", async (c, next) => (c.req.method === "GET" ? c.redirect("/docs", 302) : next()))
   // Before the settings' check, so that even a misconfigured deployment's answers state it.
   .use("/api/*", rateLimitPolicy)
   .use(config)

@@ -1,18 +1,21 @@
-// `npm run db:migrate`: applies the pending migrations to the PostgreSQL database that $DATABASE_URL names.
+// `npm run db:migrate`: applies the pending migrations to the PostgreSQL database that $DATABASE_URL names (on
+// this machine unless ALLOW_REMOTE_DATABASE=1; `npm run deploy` migrates a deployed one), and says how many.
 import { redactPassword } from "../gateway/connection-string";
-import { hasMigrations, migratePostgres, migrationsFolder } from "../gateway/migrations";
+import { describeMigration, hasMigrations, migratePostgres, migrationsFolder } from "../gateway/migrations";
+import { assertLocalDatabase, assertPostgresUrl, checkOrExit, StartupError } from "../tooling/dev-checks";
 
-const databaseUrl = process.env.DATABASE_URL;
-if (!databaseUrl) {
-  console.error("db:migrate: set DATABASE_URL to the database to migrate (postgres://...)");
-  process.exit(2);
-}
+const databaseUrl = await checkOrExit("db:migrate", () => {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new StartupError("set DATABASE_URL to the database to migrate (postgres://...)");
+  assertPostgresUrl(url, "DATABASE_URL");
+  assertLocalDatabase(url);
+  return url;
+});
 if (!hasMigrations(migrationsFolder)) {
   console.log(`db:migrate: no migrations in ${migrationsFolder}`);
 } else {
   try {
-    await migratePostgres(databaseUrl);
-    console.log(`db:migrate: ${redactPassword(databaseUrl)} is up to date`);
+    console.log(`db:migrate: ${describeMigration(await migratePostgres(databaseUrl), redactPassword(databaseUrl))}`);
   } catch (err) {
     console.error(`db:migrate failed: ${(err as Error).message}`);
     process.exitCode = 1;

@@ -4,9 +4,9 @@
 // worker answers, then the worker's logs. However it ends, everything it started ends with it.
 import { fileURLToPath } from "node:url";
 import { parseArgs, stripVTControlCharacters } from "node:util";
-import { DataFolderInUseError, lockDataFolder } from "../tooling/data-lock";
+import { lockDataFolder } from "../tooling/data-lock";
 import {
-  assertDatabaseReachable, assertPortFree, assertPostgresUrl, type DevVars, parsePort, readDevVars, StartupError,
+  assertDatabaseReachable, assertLocalDatabase, assertPortFree, assertPostgresUrl, checkOrExit, parsePort, readDevVars,
 } from "../tooling/dev-checks";
 import type { NeonGateway } from "../gateway/gateway";
 import { type ProcessGroup, spawnGroup } from "../tooling/process-group";
@@ -41,9 +41,6 @@ process.once("SIGINT", () => {
   void stop(0);
 });
 process.once("SIGTERM", () => void stop(0));
-// Whoever started us (npm, a shell, a test) is gone, and may not have passed its signal on: stop as well.
-const parent = process.ppid;
-setInterval(() => process.ppid !== parent && void stop(0), 1000).unref();
 process.on("uncaughtException", (err) => {
   console.error("dev: stopping after an unexpected error:", err);
   void stop(1);
@@ -72,22 +69,19 @@ if (options.help) {
 // Everything that can be checked before starting anything.
 const databaseUrl = process.env.DATABASE_URL || undefined;
 const dataDir = databaseUrl ? undefined : `${root}.data/pglite`;
-let port: number;
-let devVars: DevVars;
-try {
-  port = options.port !== undefined ? parsePort(options.port, "--port") : parsePort(process.env.PORT ?? "8787", "PORT");
+const { port, devVars } = await checkOrExit("dev", async () => {
+  const port = options.port !== undefined ? parsePort(options.port, "--port") : parsePort(process.env.PORT ?? "8787", "PORT");
   ensureDevVars();
-  devVars = readDevVars(devVarsFile);
+  const devVars = readDevVars(devVarsFile);
   if (databaseUrl !== undefined) {
     assertPostgresUrl(databaseUrl, "DATABASE_URL");
+    assertLocalDatabase(databaseUrl);
     await assertDatabaseReachable(databaseUrl);
   }
   await assertPortFree(host, port);
   if (dataDir) lockDataFolder(dataDir);
-} catch (err) {
-  if (err instanceof StartupError || err instanceof DataFolderInUseError) fail(err.message);
-  throw err;
-}
+  return { port, devVars };
+});
 
 // Loaded only now: the checks above answer quickly without PGlite and the database drivers.
 const { startNeonGateway } = await import("../gateway/gateway");
@@ -99,7 +93,7 @@ const gateway = (started.gateway = await startNeonGateway(gatewayOptions).catch(
 ));
 const wrangler = (started.wrangler = spawnGroup(
   `${root}node_modules/.bin/wrangler`,
-  ["dev", "--ip", host, "--port", String(port), "--var", `NEON_FETCH_ENDPOINT:${gateway.url}`,
+  ["dev", "--env", "development", "--ip", host, "--port", String(port), "--var", `NEON_FETCH_ENDPOINT:${gateway.url}`,
     "--show-interactive-dev-session=false"],
   {
     cwd: root,

@@ -2,6 +2,7 @@
 import { parseArgs } from "node:util";
 import { startNeonGateway } from "../gateway/gateway";
 import { redactPassword } from "../gateway/connection-string";
+import { assertLocalDatabase, checkOrExit } from "../tooling/dev-checks";
 
 const usage = `Usage: npm run neon:local -- [options]
   --port N            listen port (default 4444; 0 picks a free one)
@@ -44,6 +45,7 @@ const port = Number(args.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`invalid --port ${args.port}`);
 const databaseUrl = args["database-url"] ?? process.env.DATABASE_URL;
 if (databaseUrl && args["data-dir"]) fail("--data-dir applies to PGlite only; drop it or the database URL");
+await checkOrExit("neon:local", () => assertLocalDatabase(databaseUrl, args["database-url"] ? "--database-url" : "DATABASE_URL"));
 
 let gateway;
 try {

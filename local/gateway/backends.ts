@@ -3,7 +3,7 @@ import { createPgConfig } from "@electric-sql/pglite/node-postgres";
 import { mkdir } from "node:fs/promises";
 import type { Socket } from "node:net";
 import pg from "pg";
-import { migratePglite, migratePostgres } from "./migrations";
+import { type MigrationOutcome, migratePglite, migratePostgres } from "./migrations";
 
 export type BackendKind = "postgres" | "pglite";
 
@@ -21,7 +21,7 @@ export interface Backend {
    * value too large for a JavaScript string can arrive whole (decoding it would throw outside any request).
    */
   limitIncoming(client: pg.PoolClient, maxBytes: number): IncomingLimit;
-  migrate(): Promise<void>;
+  migrate(): Promise<MigrationOutcome>;
   close(): Promise<void>;
 }
 

@@ -109,6 +109,18 @@ class Session {
   }
 }
 
+/**
+ * Why the backend could not be reached, in a few words an operator can act on (`connection refused
+ * 127.0.0.1:5432`, `timeout`): node-postgres's messages name the address, never the password.
+ */
+function whyUnreachable(err: NodeJS.ErrnoException & { address?: string; port?: number; hostname?: string }): string {
+  if (err.code === "ECONNREFUSED") return `connection refused ${err.address}:${err.port}`;
+  if (err.code === "ENOTFOUND" || err.code === "EAI_AGAIN") return `host not found ${err.hostname}`;
+  if (err.code === "ETIMEDOUT" || /timeout/i.test(err.message)) return "timeout";
+  if (err.code === "ECONNRESET") return "connection reset";
+  return err.message;
+}
+
 /** Runs `work` on a pooled connection; a caller that disconnects gets its running statement cancelled. */
 async function withConnection<T>(backend: Backend, signal: AbortSignal, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   let client: pg.PoolClient;
@@ -116,7 +128,7 @@ async function withConnection<T>(backend: Backend, signal: AbortSignal, work: (c
     client = await backend.pool.connect();
   } catch (err) {
     if (isDatabaseError(err)) throw err;
-    throw new GatewayError(500, `could not connect to the database: ${(err as Error).message}`);
+    throw new GatewayError(500, `Couldn't connect to compute node: ${whyUnreachable(err as NodeJS.ErrnoException)}`);
   }
   // A caller may have left while its request waited (PGlite blocks the event loop during each statement),
   // and its socket's end is read only in a later poll phase: two turns of the loop let it show before any

@@ -5,8 +5,24 @@ import { createServer } from "node:net";
 import { relative } from "node:path";
 import { parseEnv } from "node:util";
 import pg from "pg";
+import { DataFolderInUseError } from "./data-lock";
+import { remoteDatabaseRefusal } from "./database-guard";
 
 export class StartupError extends Error {}
+
+/**
+ * Runs a script's checks before it starts anything: a StartupError (or a data folder in use) ends the process
+ * with its one line, prefixed by the script's name, and exit code 1.
+ */
+export async function checkOrExit<T>(script: string, checks: () => T | Promise<T>): Promise<T> {
+  try {
+    return await checks();
+  } catch (err) {
+    if (!(err instanceof StartupError || err instanceof DataFolderInUseError)) throw err;
+    console.error(`${script}: ${err.message}`);
+    process.exit(1);
+  }
+}
 
 const CONNECT_TIMEOUT_MS = 5000;
 
@@ -62,7 +78,23 @@ export function assertPostgresUrl(value: string | undefined, name: string): asse
   }
 }
 
-/** Connects once to the PostgreSQL of `databaseUrl`, telling an unreachable server from a missing database. */
+/** Refuses a database on another machine (see database-guard.ts). */
+export function assertLocalDatabase(databaseUrl: string | undefined, name?: string): void {
+  const refusal = remoteDatabaseRefusal(databaseUrl, name);
+  if (refusal) throw new StartupError(refusal);
+}
+
+/**
+ * Connects once to the PostgreSQL of `databaseUrl`, and names what stops it: an unreachable server, a missing
+ * password, a refused one, a missing database.
+ */
+function unreachableReason(code: string | undefined, message: string): string {
+  if (code === "ECONNREFUSED") return "connection refused; is the server running and the port right?";
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "no such host; is the host name right?";
+  if (/timeout/i.test(message)) return `no answer within ${CONNECT_TIMEOUT_MS / 1000} s; is the host right and reachable?`;
+  return code ?? message;
+}
+
 export async function assertDatabaseReachable(databaseUrl: string): Promise<void> {
   const url = new URL(databaseUrl);
   const server = `${url.hostname}:${url.port || 5432}`;
@@ -81,12 +113,17 @@ export async function assertDatabaseReachable(databaseUrl: string): Promise<void
           `createdb -h ${url.hostname} -p ${url.port || 5432} -U ${user} ${database}`,
       );
     }
-    if (code === "28P01" || code === "28000") {
-      throw new StartupError(`PostgreSQL at ${server} refused user "${user}" (DATABASE_URL): ${message}`);
+    if (code === "28P01") {
+      throw new StartupError(`PostgreSQL at ${server} refused the password of user "${user}" (DATABASE_URL): check it`);
     }
-    throw new StartupError(
-      `cannot reach PostgreSQL at ${server} (DATABASE_URL): ${code ?? message}; is the server running and the host right?`,
-    );
+    if (code === "28000") throw new StartupError(`PostgreSQL at ${server} refused user "${user}" (DATABASE_URL): ${message}`);
+    // node-postgres fails before sending anything when the server asks for a password it was not given.
+    if (!url.password && code === undefined && /password/i.test(message)) {
+      throw new StartupError(
+        `PostgreSQL at ${server} asks for a password and DATABASE_URL has none: postgres://${user}:PASSWORD@${server}/${database}`,
+      );
+    }
+    throw new StartupError(`cannot reach PostgreSQL at ${server} (DATABASE_URL): ${unreachableReason(code, message)}`);
   } finally {
     await client.end().catch(() => {});
   }

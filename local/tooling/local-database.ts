@@ -1,8 +1,12 @@
-// The local database that `npm run dev` uses, for the other local scripts (db:seed, db:studio): the PostgreSQL
-// of $DATABASE_URL when set, else the embedded PGlite folder in .data/, locked against a second user.
+// The local database that `npm run dev` uses, for the other local scripts (db:seed, db:studio, db:reset, db:psql):
+// the PostgreSQL of $DATABASE_URL when set (on this machine, see database-guard.ts), else the embedded PGlite
+// folder in .data/, locked against a second user.
+import { PGlite } from "@electric-sql/pglite";
+import { mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { DataFolderInUseError, lockDataFolder } from "./data-lock";
-import { assertDatabaseReachable, assertPostgresUrl, StartupError } from "./dev-checks";
+import { type MigrationOutcome, migratePglite } from "../gateway/migrations";
+import { lockDataFolder } from "./data-lock";
+import { assertDatabaseReachable, assertLocalDatabase, assertPostgresUrl, checkOrExit } from "./dev-checks";
 
 export const pgliteDataDir = fileURLToPath(new URL("../../.data/pglite", import.meta.url));
 
@@ -13,19 +17,23 @@ export interface LocalDatabase {
 }
 
 /** Checks the local database can be used by this process (one line and exit code 1 if not) and claims it. */
-export async function claimLocalDatabase(script: string): Promise<LocalDatabase> {
+export function claimLocalDatabase(script: string): Promise<LocalDatabase> {
   const databaseUrl = process.env.DATABASE_URL || undefined;
-  try {
+  return checkOrExit(script, async () => {
     if (databaseUrl === undefined) {
       lockDataFolder(pgliteDataDir);
       return { dataDir: pgliteDataDir };
     }
     assertPostgresUrl(databaseUrl, "DATABASE_URL");
+    assertLocalDatabase(databaseUrl);
     await assertDatabaseReachable(databaseUrl);
     return { databaseUrl };
-  } catch (err) {
-    if (!(err instanceof StartupError || err instanceof DataFolderInUseError)) throw err;
-    console.error(`${script}: ${err.message}`);
-    process.exit(1);
-  }
+  });
+}
+
+/** The local PGlite database in `dataDir`, created if need be and migrated. */
+export async function openMigratedPglite(dataDir: string): Promise<{ db: PGlite; migration: MigrationOutcome }> {
+  await mkdir(dataDir, { recursive: true }); // PGlite creates only the last level
+  const db = await PGlite.create({ dataDir });
+  return { db, migration: await migratePglite(db) };
 }

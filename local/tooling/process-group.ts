@@ -3,7 +3,9 @@
 // only the parent, which then stops the group in its own order. A guard process stops the group too if the
 // parent ends without doing so (killed with SIGKILL, say), so nothing is ever left behind holding a port.
 import { type ChildProcess, spawn, type SpawnOptions } from "node:child_process";
+import { readFileSync } from "node:fs";
 import type { Socket } from "node:net";
+import { constants as osConstants } from "node:os";
 
 const GRACE_MS = 3000;
 // Reads its stdin (a pipe from this process) until the operating system closes it, then stops the group $1:
@@ -68,4 +70,38 @@ function groupAlive(pgid: number): boolean {
   }
 }
 
+/** The parent of `pid` from /proc (Linux); undefined where there is none or it is gone. */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return undefined;
+  }
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const PARENT_POLL_MS = 500;
+
+/**
+ * Runs `command` as the leader of a process group of its own, passes its output through and ends with its exit
+ * code; everything it starts ends with it. Ctrl-C (SIGINT) or SIGTERM here, or the end of this process's parent
+ * (npm killed: nobody would pass a signal on), stops the whole group; the end of this process itself, however
+ * it comes, is the guard's cue. The command gets SIGTERM first, so it can close what it opened in order.
+ */
+export function superviseGroup(command: string, args: string[]): void {
+  // stdin stays here: a process group in the background that reads the terminal would be stopped (SIGTTIN).
+  const group = spawnGroup(command, args, { stdio: ["ignore", "inherit", "inherit"] });
+  const stop = () => void group.stop();
+  process.on("SIGINT", stop).on("SIGTERM", stop).on("SIGHUP", stop);
+  // npm runs a script through `sh -c`, which outlives a killed npm: the parent's parent is watched too.
+  const parent = process.ppid;
+  const grandparent = parentOf(parent);
+  const orphaned = () => process.ppid !== parent || parentOf(parent) !== grandparent;
+  setInterval(() => orphaned() && stop(), PARENT_POLL_MS).unref();
+  group.child.once("exit", async (code, signal) => {
+    await group.stop(); // what the command left running
+    process.exit(code ?? 128 + (signal ? osConstants.signals[signal] : 0));
+  });
+}

@@ -13,7 +13,9 @@ const SQLSTATE = /^(?:[0-5][0-9A-Z]|F0|HV|P0|XX)[0-9A-Z]{3}$/;
 const TRANSIENT_SQLSTATES = new Set(["57P01", "57P03", "53300", "40001", "40P01"]);
 
 // Statuses of Neon's proxy that say nothing about the query itself (507 is a response too large: permanent).
-const PROXY_STATUS = /^Server error \(HTTP status (\d{3})\)/;
+// The driver appends the proxy's body, Neon's error shape, whose message says why for a 5xx.
+const PROXY_STATUS = /^Server error \(HTTP status (\d{3})\): ?(.*)$/s;
+const MAX_REASON_LENGTH = 200;
 const isTransientProxyStatus = (status: number) => status >= 500 && status !== 507;
 
 /** The database could not be reached or used, even after the retry: worth trying again later. */
@@ -97,10 +99,24 @@ export function connectionFailure(error: unknown): string | undefined {
     if (name === "TimeoutError" || name === "AbortError") return "timed out";
     if (name !== "NeonDbError") continue;
     if (sourceError !== undefined) return `request failed: ${describeFetchFailure(sourceError)}`;
-    const status = typeof message === "string" ? PROXY_STATUS.exec(message)?.[1] : undefined;
-    if (status) return `HTTP status ${status}`;
+    const [, status, body] = (typeof message === "string" && PROXY_STATUS.exec(message)) || [];
+    if (status) return `HTTP status ${status}${proxyReason(Number(status), body)}`;
   }
   return undefined;
+}
+
+/**
+ * The proxy's own words for a failure of its own (5xx: the database unreachable, a timeout), which quote
+ * nothing of the query; nothing for a 4xx, whose message may.
+ */
+function proxyReason(status: number, body: string | undefined): string {
+  if (status < 500 || !body) return "";
+  try {
+    const { message } = JSON.parse(body) as { message?: unknown };
+    return typeof message === "string" && message ? `: ${message.slice(0, MAX_REASON_LENGTH)}` : "";
+  } catch {
+    return "";
+  }
 }
 
 function describeFetchFailure(sourceError: unknown): string {
@@ -116,6 +132,6 @@ export function isTransient(error: unknown): boolean {
   if (code !== undefined) return code.startsWith("08") || TRANSIENT_SQLSTATES.has(code);
   const failure = connectionFailure(error);
   if (failure === undefined) return false;
-  const status = /^HTTP status (\d{3})$/.exec(failure)?.[1];
+  const status = /^HTTP status (\d{3})\b/.exec(failure)?.[1];
   return status === undefined || isTransientProxyStatus(Number(status));
 }

@@ -118,6 +118,8 @@ describe("GET /docs", () => {
         ),
       );
     expect(listed.sort()).toEqual([...documentedOperations].sort());
+    // How to get a token locally, above the reference.
+    expect(await page.locator("body > p").innerText()).toContain("npm run --silent token -- <userId>");
 
     // Open the create operation: its responses, the idempotent 200 and Location included, are shown.
     await page.locator("#operations-clients-createClient .opblock-summary-control").click();

@@ -78,6 +78,8 @@ describe("the error line of an unavailable database", () => {
   it.each<[GatewayState, RegExp]>([
     ["down", /^request failed: /],
     ["hang", /timed out$/],
+    // The gateway answers, and passes on why it could not reach its database.
+    ["backend-lost", /^HTTP status 500: Couldn't connect to compute node: connection refused 127\.0\.0\.1:\d+$/],
   ])("says why when it is %s, and nothing of the request", { timeout: 20_000 }, async (state, reason) => {
     const lines: Record<string, unknown>[] = [];
     vi.spyOn(console, "error").mockImplementation((text: string) => void lines.push(JSON.parse(text)));

@@ -9,7 +9,7 @@ import { drizzle } from "drizzle-orm/neon-http";
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createBenchDatabase, type BenchDatabase } from "../../bench/database";
+import { createScratchDatabase, type ScratchDatabase } from "../../local/tooling/scratch-database";
 import { startNeonGateway, type NeonGateway } from "../../local/gateway/gateway";
 import type { Database } from "../../src/db/connection";
 import { createClient, createClientWithKey, deleteClient, findClient, listClients, updateClient } from "../../src/db/clients";
@@ -28,7 +28,7 @@ const flatten = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).fla
 // PGlite is one in-process database with no planner statistics worth the name; plans are a property
 // of the real server, which CI's PostgreSQL pass provides.
 describe.runIf(isPostgres)("query plans of the data layer on PostgreSQL", () => {
-  let database: BenchDatabase;
+  let database: ScratchDatabase;
   let gateway: NeonGateway;
   let explainer: pg.Client;
   let db: Database;
@@ -59,7 +59,7 @@ describe.runIf(isPostgres)("query plans of the data layer on PostgreSQL", () => 
   }
 
   beforeAll(async () => {
-    database = await createBenchDatabase(databaseUrl!, `clients_plans_${randomUUID().replaceAll("-", "").slice(0, 12)}`);
+    database = await createScratchDatabase(databaseUrl!, `clients_plans_${randomUUID().replaceAll("-", "").slice(0, 12)}`);
     gateway = await startNeonGateway({ port: 0, databaseUrl: database.url, migrate: true });
     neonConfig.fetchEndpoint = gateway.url;
     // The driver and dialect of src/db, plus a logger that records every statement sent.

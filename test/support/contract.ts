@@ -55,6 +55,9 @@ const OUTSIDE_UNDER_API: Operation = {
   responses: { 401: problem(401), 404: problem(404), 429: problem(429), 503: problem(503) },
 };
 
+// `/` is no operation of the API: it sends a browser to the docs page.
+const ROOT_REDIRECT: Operation = { responses: { 302: { headers: { Location: { required: true } } } } };
+
 const validators = new Map<unknown, Validator>();
 function validatorFor(schema: Json): Validator {
   let validator = validators.get(schema);
@@ -76,7 +79,8 @@ export function contractViolations({ method, url, status, headers, body }: Excha
   const routed = method === "HEAD" ? "GET" : method;
   const match = operations.find((candidate) => candidate.method === routed && candidate.pattern.test(pathname));
   const underApi = pathname === "/api" || pathname.startsWith("/api/");
-  const operation = match?.operation ?? (underApi ? OUTSIDE_UNDER_API : OUTSIDE_THE_DOCUMENT);
+  const outside = pathname === "/" && routed === "GET" ? ROOT_REDIRECT : underApi ? OUTSIDE_UNDER_API : OUTSIDE_THE_DOCUMENT;
+  const operation = match?.operation ?? outside;
   const name = match?.name ?? "a request outside the document";
 
   const documented = operation.responses[String(status)];

@@ -3,25 +3,22 @@
 // runner ends, nothing it started is left running or holding the port.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { cliEnv, makeCheckout } from "../support/node/checkout";
 import { freePort } from "../support/node/free-port";
+import { startPasswordServer } from "../support/node/postgres-stand-ins";
+import { alive, commandLine, descendants, portIsFree, waitFor } from "../support/node/processes";
 
-const repo = fileURLToPath(new URL("../..", import.meta.url));
-const START_TIMEOUT_MS = 120_000;
+// A bound, not a target: wrangler takes long to start on a busy 2-core machine.
+const START_TIMEOUT_MS = 180_000;
 let checkout: string;
+let removeCheckout: () => void;
 
-beforeAll(() => {
-  checkout = mkdtempSync(join(tmpdir(), "dev-runner-"));
-  cpSync(join(repo, "local"), join(checkout, "local"), { recursive: true });
-  for (const file of ["wrangler.toml", "package.json", ".dev.vars.example"]) copyFileSync(join(repo, file), join(checkout, file));
-  for (const dir of ["node_modules", "src", "migrations", "scripts", "public"]) symlinkSync(join(repo, dir), join(checkout, dir));
-});
-afterAll(() => rmSync(checkout, { recursive: true, force: true }));
+beforeAll(() => ({ dir: checkout, remove: removeCheckout } = makeCheckout("dev-runner")));
+afterAll(() => removeCheckout());
 
 interface Run {
   child: ChildProcess;
@@ -29,17 +26,27 @@ interface Run {
   exited: Promise<number | null>;
 }
 
+// Whatever a failed test left running, so that it cannot hold the data folder or a port for the next one.
+const runs: Run[] = [];
+afterEach(() => {
+  for (const { child } of runs.splice(0)) {
+    for (const pid of alive([child.pid!, ...descendants(child.pid!)])) process.kill(pid, "SIGKILL");
+  }
+});
+
 function startDev(env: Record<string, string> = {}, args: string[] = []): Run {
   const child = spawn(process.execPath, ["--import", "tsx", "local/bin/dev.ts", ...args], {
     cwd: checkout,
-    env: { ...process.env, PATH: `${repo}node_modules/.bin:${process.env.PATH}`, DATABASE_URL: "", ...env },
+    env: cliEnv(env),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
   child.stdout!.on("data", (chunk) => (output += chunk));
   child.stderr!.on("data", (chunk) => (output += chunk));
   const exited = once(child, "exit").then(([code]) => code as number | null);
-  return { child, output: () => output, exited };
+  const run = { child, output: () => output, exited };
+  runs.push(run);
+  return run;
 }
 
 /** Runs the dev runner to its end: for the checks that stop it before anything starts. */
@@ -47,55 +54,6 @@ async function runDev(env: Record<string, string> = {}, args: string[] = []) {
   const run = startDev(env, args);
   const code = await run.exited;
   return { code, output: run.output() };
-}
-
-async function portIsFree(port: number): Promise<boolean> {
-  const server = createServer();
-  return new Promise((resolve) => {
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-  });
-}
-
-/** Every live process descending from `pid`, by the parent links in /proc. */
-function descendants(pid: number): number[] {
-  const parents = new Map<number, number>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // "pid (comm) state ppid ...": comm may hold spaces, so read after its closing parenthesis.
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (state !== "Z") parents.set(Number(entry), Number(ppid));
-    } catch {
-      // the process ended while being listed
-    }
-  }
-  const found: number[] = [];
-  for (let frontier = [pid]; frontier.length > 0; ) {
-    frontier = [...parents].filter(([, parent]) => frontier.includes(parent)).map(([child]) => child);
-    found.push(...frontier);
-  }
-  return found;
-}
-
-function alive(pids: number[]): number[] {
-  return pids.filter((pid) => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-    } catch {
-      return false;
-    }
-  });
-}
-
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
-    if (condition()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return condition();
 }
 
 async function startUntilReady(port: number): Promise<{ run: Run; started: number[] }> {
@@ -171,11 +129,15 @@ describe("dev runner start-up checks: one line, exit code 1, nothing started", {
     expectOneLine(await runDev({ DATABASE_URL: "mysql://u:p@localhost/db" }), /^dev: DATABASE_URL is a mysql:\/\/ URL, not a PostgreSQL one/);
   });
 
-  it("tells an unreachable server from a missing database, and suggests createdb", async () => {
+  it("tells an unreachable server or host from a missing database, and suggests createdb", async () => {
     const closedPort = await freePort();
     expectOneLine(
       await runDev({ DATABASE_URL: `postgres://postgres@127.0.0.1:${closedPort}/test` }),
-      new RegExp(`^dev: cannot reach PostgreSQL at 127\\.0\\.0\\.1:${closedPort} \\(DATABASE_URL\\): ECONNREFUSED`),
+      new RegExp(`^dev: cannot reach PostgreSQL at 127\\.0\\.0\\.1:${closedPort} \\(DATABASE_URL\\): connection refused; is the server running`),
+    );
+    expectOneLine(
+      await runDev({ DATABASE_URL: "postgres://postgres@db.invalid/test", ALLOW_REMOTE_DATABASE: "1" }),
+      /^dev: cannot reach PostgreSQL at db\.invalid:5432 \(DATABASE_URL\): no such host; is the host name right\?$/,
     );
     // The machine's PostgreSQL (or the one the suite runs on), asked for a database that is not there.
     const server = new URL(process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test");
@@ -185,6 +147,27 @@ describe("dev runner start-up checks: one line, exit code 1, nothing started", {
       await runDev({ DATABASE_URL: server.toString() }),
       new RegExp(`^dev: database "${database}" does not exist on PostgreSQL at .*: create it with createdb -h \\S+ -p \\d+ -U \\S+ ${database}$`),
     );
+  });
+
+  it("names a missing password and a refused one, without echoing the password", async () => {
+    const [asking, refusing] = await Promise.all([startPasswordServer("scram"), startPasswordServer("refusing")]);
+    try {
+      expectOneLine(
+        await runDev({ DATABASE_URL: `postgres://postgres@127.0.0.1:${asking.port}/app` }),
+        new RegExp(
+          `^dev: PostgreSQL at 127\\.0\\.0\\.1:${asking.port} asks for a password and DATABASE_URL has none: ` +
+            `postgres://postgres:PASSWORD@127\\.0\\.0\\.1:${asking.port}/app$`,
+        ),
+      );
+      const refused = await runDev({ DATABASE_URL: `postgres://postgres:wrong-secret@127.0.0.1:${refusing.port}/app` });
+      expectOneLine(
+        refused,
+        new RegExp(`^dev: PostgreSQL at 127\\.0\\.0\\.1:${refusing.port} refused the password of user "postgres" \\(DATABASE_URL\\): check it$`),
+      );
+      expect(refused.output).not.toContain("wrong-secret");
+    } finally {
+      await Promise.all([asking.close(), refusing.close()]);
+    }
   });
 
   it("checks .dev.vars: an empty JWT_SECRET, a DATABASE_URL that is not PostgreSQL's", async () => {
@@ -225,7 +208,7 @@ describe("dev runner leaves nothing behind", { timeout: START_TIMEOUT_MS }, () =
   it("stops everything, with a non-zero exit, when wrangler dies", async () => {
     const port = await freePort();
     const { run, started } = await startUntilReady(port);
-    const wrangler = started.find((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("wrangler-dist/cli.js"));
+    const wrangler = started.find((pid) => commandLine(pid).includes("wrangler-dist/cli.js"));
     expect(wrangler).toBeDefined();
     process.kill(wrangler!, "SIGKILL");
     expect(await run.exited).not.toBe(0);

@@ -95,6 +95,7 @@ describe("transient failures", () => {
     ["28P01 bad password", wrapped(neonDbError("x", { code: "28P01" }))],
     ["an HTTP 413 from the proxy", wrapped(neonDbError("Server error (HTTP status 413): too large"))],
     ["an HTTP 507 from the proxy", wrapped(neonDbError("Server error (HTTP status 507): response too large"))],
+    ["an HTTP 507 in Neon's error shape", wrapped(neonDbError(`Server error (HTTP status 507): ${JSON.stringify({ message: "response is too large" })}`))],
     ["a programming error", new TypeError("x is undefined")],
   ])("%s is not transient", (_, error) => {
     expect(isTransient(error)).toBe(false);
@@ -103,6 +104,12 @@ describe("transient failures", () => {
   it.each([
     ["a timeout", wrapped(new DOMException("timed out", "TimeoutError")), "timed out"],
     ["the proxy's status", wrapped(neonDbError("Server error (HTTP status 503): unavailable")), "HTTP status 503"],
+    [
+      "the proxy's reason for a failure of its own",
+      wrapped(neonDbError(`Server error (HTTP status 500): ${JSON.stringify({ message: "Couldn't connect to compute node: timeout", code: "" })}`)),
+      "HTTP status 500: Couldn't connect to compute node: timeout",
+    ],
+    ["the status alone of a 4xx, whose message may quote the request", wrapped(neonDbError(`Server error (HTTP status 413): ${JSON.stringify({ message: "secret-value" })}`)), "HTTP status 413"],
     ["a refused connection", wrapped(neonDbError("Error connecting to database: fetch failed", { sourceError: new TypeError("fetch failed") })), "request failed: TypeError: fetch failed"],
     ["a fetch that timed out", neonDbError("Error connecting to database", { sourceError: new DOMException("timed out", "TimeoutError") }), "request failed: timed out"],
     ["a query PostgreSQL refused", wrapped(pkeyViolation()), undefined],

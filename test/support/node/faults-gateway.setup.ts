@@ -6,9 +6,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { type NeonGateway, startNeonGateway } from "../../../local/gateway/gateway";
+import { startGatewayWithLostBackend } from "./postgres-stand-ins";
+import { projectDatabase } from "./run-database";
 
-export type GatewayState = "up" | "down" | "hang";
-const STATES: readonly string[] = ["up", "down", "hang"] satisfies GatewayState[];
+export type GatewayState = "up" | "down" | "hang" | "backend-lost";
+const STATES: readonly string[] = ["up", "down", "hang", "backend-lost"] satisfies GatewayState[];
 
 /** Accepts connections on `port` and never answers: a database that hangs. */
 async function listenSilently(port: number) {
@@ -27,14 +29,15 @@ async function listenSilently(port: number) {
 
 /**
  * The faults project's own gateway, behind a loopback control server whose URL is provided as
- * `gatewayControlUrl`: `POST /up`, `POST /down` (port closed: connection refused) and `POST /hang`
- * (port open, no answer) switch it, `GET /stats` reports the running gateway's counters. The gateway
+ * `gatewayControlUrl`: `POST /up`, `POST /down` (port closed: connection refused), `POST /hang`
+ * (port open, no answer) and `POST /backend-lost` (the gateway up, its PostgreSQL gone) switch it, `GET /stats` reports the running gateway's counters. The gateway
  * comes back on the same port, with the same data: PGlite keeps it in a temporary directory.
  * Test files of this project share that state: the project runs them one at a time (vitest.config.ts),
  * and a file that changes the state must restore "up" when it ends.
  */
 export default async function setup(project: TestProject) {
-  const databaseUrl = process.env.DATABASE_URL;
+  const database = await projectDatabase("faults");
+  const databaseUrl = database.url;
   const dataDir = databaseUrl ? undefined : await mkdtemp(join(tmpdir(), "clients-api-faults-"));
   let gateway: NeonGateway | undefined = await startNeonGateway({ port: 0, databaseUrl, dataDir, migrate: true });
   // It comes back with the same credentials, which the worker holds.
@@ -51,6 +54,7 @@ export default async function setup(project: TestProject) {
     state = "down";
     if (target === "up") gateway = await start();
     if (target === "hang") stopSilence = await listenSilently(port);
+    if (target === "backend-lost") gateway = (await startGatewayWithLostBackend({ port, connectionString })).gateway;
     state = target;
   }
 
@@ -83,5 +87,6 @@ export default async function setup(project: TestProject) {
     await new Promise((resolve) => control.close(resolve));
     await enter("down");
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await database.drop();
   };
 }

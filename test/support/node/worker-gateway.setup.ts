@@ -1,10 +1,12 @@
 import type { TestProject } from "vitest/node";
 import { startNeonGateway } from "../../../local/gateway/gateway";
 import { startIdentityProvider } from "./identity-provider";
+import { projectDatabase } from "./run-database";
 
-// Real PostgreSQL when DATABASE_URL is set (CI runs both), embedded PGlite otherwise.
+// Real PostgreSQL when DATABASE_URL is set (CI runs both), in a database of the run's own; embedded PGlite otherwise.
 export default async function setup(project: TestProject) {
-  const gateway = await startNeonGateway({ port: 0, databaseUrl: process.env.DATABASE_URL, migrate: true });
+  const database = await projectDatabase("worker");
+  const gateway = await startNeonGateway({ port: 0, databaseUrl: database.url, migrate: true });
   const { close: closeIdentityProvider, ...identityProvider } = await startIdentityProvider();
   project.provide("gatewayUrl", gateway.url);
   project.provide("gatewayConnectionString", gateway.connectionString);
@@ -13,5 +15,6 @@ export default async function setup(project: TestProject) {
   return async () => {
     await closeIdentityProvider();
     await gateway.close();
+    await database.drop();
   };
 }

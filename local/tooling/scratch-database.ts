@@ -1,8 +1,8 @@
-// On PostgreSQL the benchmark runs in a database of its own, created beside the one DATABASE_URL names
-// and dropped afterwards: a million generated rows never land in the database the tests use.
+// A database of a run's own, created beside the one DATABASE_URL names and dropped afterwards: the tests'
+// rows and the benchmark's million generated ones never land in the database the developer gave.
 import pg from "pg";
 
-export type BenchDatabase = { url: string; drop(): Promise<void> };
+export type ScratchDatabase = { url: string; drop(): Promise<void> };
 
 async function onServer<T>(serverUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: serverUrl });
@@ -14,7 +14,7 @@ async function onServer<T>(serverUrl: string, work: (client: pg.Client) => Promi
   }
 }
 
-export async function createBenchDatabase(serverUrl: string, name: string): Promise<BenchDatabase> {
+export async function createScratchDatabase(serverUrl: string, name: string): Promise<ScratchDatabase> {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain database name: ${name}`);
   await onServer(serverUrl, (client) => client.query(`CREATE DATABASE ${name}`));
   const url = new URL(serverUrl);

@@ -1,0 +1,19 @@
+// `npm run db:reset`: empties the local PGlite database (.data/pglite, the one `npm run dev` uses) and applies
+// the migrations again. It never touches PostgreSQL: drop and create such a database yourself.
+import { rmSync } from "node:fs";
+import { relative } from "node:path";
+import { describeMigration } from "../gateway/migrations";
+import { claimLocalDatabase, openMigratedPglite } from "../tooling/local-database";
+
+if (process.env.DATABASE_URL) {
+  console.error(
+    "db:reset: resets the embedded PGlite database only, and DATABASE_URL names PostgreSQL: unset it, or reset " +
+      "that database with dropdb and createdb, then npm run db:migrate",
+  );
+  process.exit(1);
+}
+const { dataDir } = await claimLocalDatabase("db:reset");
+rmSync(dataDir!, { recursive: true, force: true });
+const { db, migration } = await openMigratedPglite(dataDir!);
+await db.close();
+console.log(`db:reset: emptied; ${describeMigration(migration, relative(process.cwd(), dataDir!) || dataDir!)}`);

@@ -1,0 +1,65 @@
+// What a test of a CLI needs to tell whether everything it started has ended: the process tree from /proc,
+// and whether a port is free.
+import { readdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+
+/** The state letter and parent of a process from /proc/PID/stat, or undefined once it is gone. */
+function statOf(pid: number): { state: string; ppid: number } | undefined {
+  try {
+    // "pid (comm) state ppid ...": comm may hold spaces, so read after its closing parenthesis.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { state: state!, ppid: Number(ppid) };
+  } catch {
+    return undefined; // ended while being read
+  }
+}
+
+/** Every live process descending from `pid`, by the parent links in /proc. */
+export function descendants(pid: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = statOf(Number(entry));
+    if (stat && stat.state !== "Z") parents.set(Number(entry), stat.ppid);
+  }
+  const found: number[] = [];
+  for (let frontier = [pid]; frontier.length > 0; ) {
+    frontier = [...parents].filter(([, parent]) => frontier.includes(parent)).map(([child]) => child);
+    found.push(...frontier);
+  }
+  return found;
+}
+
+/** The processes of `pids` that still run (a zombie has ended). */
+export function alive(pids: number[]): number[] {
+  return pids.filter((pid) => {
+    const stat = statOf(pid);
+    return stat !== undefined && stat.state !== "Z";
+  });
+}
+
+/** The command line of a process, its arguments joined by spaces; empty once it is gone. */
+export function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+  } catch {
+    return "";
+  }
+}
+
+export async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+    if (condition()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return condition();
+}
+
+export async function portIsFree(port: number): Promise<boolean> {
+  const server = createServer();
+  return new Promise((resolve) => {
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
