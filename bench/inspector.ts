@@ -115,3 +115,43 @@ export function topFunctions(profile: CpuProfile, count: number, locate?: Locate
 export function busyMs(profile: CpuProfile): number {
   return topFunctions(profile, Number.POSITIVE_INFINITY).reduce((sum, entry) => sum + entry.selfMs, 0);
 }
+
+export type PartEntry = { part: string; selfMs: number; share: number };
+
+/** The package (or project file) a located frame comes from: `hono`, `src/http/middleware/auth.ts`. */
+function partOf(location: string): string {
+  const path = location.replace(/:\d+$/, "");
+  // drizzle-orm's own source maps name its sources `../src/…`, one folder too high.
+  if (path.startsWith("node_modules/src/")) return "drizzle-orm";
+  return /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? path;
+}
+
+/**
+ * Busy time by part of the stack. A runtime function (crypto, Response, fetch, console) has no source
+ * position: its time goes to the nearest caller that has one, so `crypto.subtle.verify` called from
+ * Hono's JWT code counts for `hono`. Samples with no located frame on the stack keep their own name.
+ */
+export function partsOf(profile: CpuProfile, locate: Locate): PartEntry[] {
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parents = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
+  const partByNode = new Map<number, string | null>();
+  const partAt = (id: number): string | null => {
+    if (partByNode.has(id)) return partByNode.get(id)!;
+    const frame = nodes.get(id)!.callFrame;
+    const location = frame.url && frame.lineNumber >= 0 ? locate(frame) : undefined;
+    const parent = parents.get(id);
+    const part = location ? partOf(location) : parent === undefined ? null : partAt(parent);
+    partByNode.set(id, part);
+    return part;
+  };
+  const selfMs = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    const frame = nodes.get(id)?.callFrame;
+    if (!frame || !parents.has(id) || frame.functionName === "(idle)") return;
+    const part = partAt(id) ?? frame.functionName;
+    selfMs.set(part, (selfMs.get(part) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+  });
+  const busy = [...selfMs.values()].reduce((sum, ms) => sum + ms, 0);
+  return [...selfMs].sort((a, b) => b[1] - a[1]).map(([part, ms]) => ({ part, selfMs: ms, share: ms / busy }));
+}

@@ -8,15 +8,20 @@
 //   npm run bench -- --scale 0.1           a tenth of the requests and rows, about a minute
 //   npm run bench -- --url https://... --token <jwt>   a deployed worker (its scenarios only)
 //   npm run bench -- --out bench/results/mine.json
+//   npm run bench -- --cpu                 CPU per request only: handlers in workerd, database answers replayed
+//   npm run bench -- --cpu --requests 5000 --repeats 5 --no-profile --local-platform
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { availableParallelism, cpus, release, totalmem, type } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus, loadavg, release, totalmem, type } from "node:os";
+import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { sign } from "hono/jwt";
 import type { GatewayStats } from "../local/gateway/gateway";
 import { conditionalRequests } from "./conditional";
 import { assertLocalDatabase, checkOrExit } from "../local/tooling/dev-checks";
 import { createScratchDatabase } from "../local/tooling/scratch-database";
+import { measureCpu, renderCpu } from "./cpu/measure";
 import { connectDriver } from "./driver-targets";
 import { growth, growthSizesFor } from "./growth";
 import { Inspector, topFunctions } from "./inspector";
@@ -45,7 +50,13 @@ const { values: args } = parseArgs({
     scale: { type: "string", default: "1" },
     timeout: { type: "string", default: "30000" },
     out: { type: "string" },
+    cpu: { type: "boolean", default: false },
+    requests: { type: "string", default: "5000" },
+    repeats: { type: "string", default: "5" },
+    profile: { type: "boolean", default: true },
+    "local-platform": { type: "boolean", default: false },
   },
+  allowNegative: true,
 });
 const scale = Number(args.scale);
 const timeoutMs = Number(args.timeout);
@@ -219,6 +230,9 @@ async function benchLocal(): Promise<LocalFigures> {
   }
 }
 
+const machine = () =>
+  `${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? "unknown"}), ${Math.round(totalmem() / 2 ** 30)} GiB, ${type()} ${release()}`;
+
 function commit(): string | null {
   try {
     return execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
@@ -235,34 +249,53 @@ function checkThenInsertFigures(runs: readonly Measured[]): Report["checkThenIns
   return { requests: run.requests, failed, failureRate: failed / run.requests, idsWithAFailure };
 }
 
-const figures: LocalFigures = args.url
-  ? { ...(await benchDeployed(args.url, args.token!)), startup: null, soak: null, growth: null, loadProfile: null, conditional: null }
-  : await benchLocal();
+async function endToEnd(): Promise<void> {
+  const figures: LocalFigures = args.url
+    ? { ...(await benchDeployed(args.url, args.token!)), startup: null, soak: null, growth: null, loadProfile: null, conditional: null }
+    : await benchLocal();
 
-const overhead = overheadOf(figures.runs);
-const { growth: grown, soak: soaked } = figures;
-const report: Report = {
-  startedAt: startedAt.toISOString(),
-  commit: commit(),
-  node: process.version,
-  cpus: availableParallelism(),
-  machine: `${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? "unknown"}), ${Math.round(totalmem() / 2 ** 30)} GiB, ${type()} ${release()}`,
-  target: args.url ?? "local workers (wrangler's local runtime)",
-  scale,
-  ...figures,
-  overhead,
-  targets: targetsOf({ ...figures, overhead }),
-  checkThenInsert: checkThenInsertFigures(figures.runs),
-  // The check-then-insert path is there to fail; its failures are the measurement, not a fault.
-  passed:
-    figures.runs.every((run) => run.path === "check-then-insert" || run.failures.length === 0) &&
-    (soaked?.failures.length ?? 0) === 0 &&
-    (figures.conditional ?? []).every((run) => run.failures.length === 0) &&
-    !(grown && "failures" in grown && grown.failures.length > 0),
-};
-const outPath = args.out ?? `bench/results/bench-${startedAt.toISOString().replace(/[:.]/g, "-")}-${report.backend.split(" ")[0]}.json`;
-writeReport(outPath, report);
-console.log(renderTable(report));
-console.log(renderSummary(report));
-console.log(`JSON: ${outPath}`);
-process.exitCode = report.passed ? 0 : 1;
+  const overhead = overheadOf(figures.runs);
+  const { growth: grown, soak: soaked } = figures;
+  const report: Report = {
+    startedAt: startedAt.toISOString(),
+    commit: commit(),
+    node: process.version,
+    cpus: availableParallelism(),
+    machine: machine(),
+    target: args.url ?? "local workers (wrangler's local runtime)",
+    scale,
+    ...figures,
+    overhead,
+    targets: targetsOf({ ...figures, overhead }),
+    checkThenInsert: checkThenInsertFigures(figures.runs),
+    // The check-then-insert path is there to fail; its failures are the measurement, not a fault.
+    passed:
+      figures.runs.every((run) => run.path === "check-then-insert" || run.failures.length === 0) &&
+      (soaked?.failures.length ?? 0) === 0 &&
+      (figures.conditional ?? []).every((run) => run.failures.length === 0) &&
+      !(grown && "failures" in grown && grown.failures.length > 0),
+  };
+  const outPath = args.out ?? `bench/results/bench-${startedAt.toISOString().replace(/[:.]/g, "-")}-${report.backend.split(" ")[0]}.json`;
+  writeReport(outPath, report);
+  console.log(renderTable(report));
+  console.log(renderSummary(report));
+  console.log(`JSON: ${outPath}`);
+  process.exitCode = report.passed ? 0 : 1;
+}
+
+async function cpuOnly(): Promise<void> {
+  const requests = Number(args.requests);
+  const repeats = Number(args.repeats);
+  if (!Number.isInteger(requests) || requests < 1 || !Number.isInteger(repeats) || repeats < 1) {
+    throw new Error("--requests and --repeats must be positive whole numbers");
+  }
+  const cpu = await measureCpu({ requests, repeats, backendUrl: process.env.DATABASE_URL, profile: args.profile, localPlatform: args["local-platform"], log: progress });
+  const outPath = args.out ?? `bench/results/cpu-${startedAt.toISOString().replace(/[:.]/g, "-")}.json`;
+  mkdirSync(dirname(outPath), { recursive: true });
+  writeFileSync(outPath, `${JSON.stringify({ startedAt: startedAt.toISOString(), commit: commit(), machine: machine(), loadAverage: loadavg(), ...cpu }, null, 2)}\n`);
+  console.log(renderCpu(cpu));
+  console.log(`${machine()}; load average at the end ${loadavg().map((n) => n.toFixed(2)).join(" ")}`);
+  console.log(`JSON: ${outPath}`);
+}
+
+await (args.cpu ? cpuOnly() : endToEnd());

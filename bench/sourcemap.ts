@@ -2,7 +2,7 @@
 // turns that into the file and line it came from, e.g. `node_modules/hono/dist/utils/jwt/jws.js:45`.
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { SourceMap, type SourceMapPayload } from "node:module";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { CallFrame } from "./inspector";
 
 export type Locate = (frame: CallFrame) => string | undefined;
@@ -32,8 +32,10 @@ export function locatorOfBundle(bundle: string, mapName = "index.js.map"): Locat
  */
 export function locatorOfDevBundle(entry: string, wranglerDir = ".wrangler"): Locate | undefined {
   const tmp = join(wranglerDir, "tmp");
+  // The bundle is named after the entry's file: index.js.map for src/index.ts.
+  const mapName = `${basename(entry).replace(/\.[cm]?[jt]s$/, "")}.js.map`;
   const maps = readdirSync(tmp)
-    .map((dir) => join(tmp, dir, "index.js.map"))
+    .map((dir) => join(tmp, dir, mapName))
     .filter((path) => {
       try {
         return statSync(path).isFile();

@@ -4,6 +4,7 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { unstable_dev } from "wrangler";
 import { type NeonGateway, startNeonGateway } from "../local/gateway/gateway";
+import { BENCH_RATE_LIMIT } from "./cpu/workloads";
 import { listeningPorts, type RuntimeProcesses, runtimeProcesses, workerdProcesses } from "./runtime";
 
 export type LocalWorker = {
@@ -31,13 +32,12 @@ export const OUR_CONFIG: WorkerConfig = { config: "wrangler.toml", environment: 
 // Our worker's configuration with its per-user rate limits raised out of reach: the load comes from one
 // user per path, thousands of requests a minute. Every request still goes through the limiter's check.
 const OUR_BENCH_CONFIG: WorkerConfig = { ...OUR_CONFIG, config: "wrangler.bench.toml" };
-const BENCH_RATE_LIMIT = 1_000_000_000;
 export const FLOOR_CONFIG: WorkerConfig = { config: "bench/floor/wrangler.toml" };
 
 /** The connection string the gateway accepts and the workers use (the gateway runs the queries on its own database). */
 const WORKER_DATABASE_URL = "postgresql://bench:bench@localhost/bench";
 
-async function startWorker(script: string, { config, environment }: WorkerConfig, vars: Record<string, string>): Promise<LocalWorker> {
+export async function startWorker(script: string, { config, environment }: WorkerConfig, vars: Record<string, string>): Promise<LocalWorker> {
   const before = workerdProcesses();
   const worker = await unstable_dev(script, {
     config,
@@ -65,15 +65,25 @@ async function startWorker(script: string, { config, environment }: WorkerConfig
   }
 }
 
+/** Writes our worker's bench configuration (rate limits out of reach) and returns it; `remove` deletes it. */
+export function writeOurBenchConfig(): { config: WorkerConfig; remove(): void } {
+  writeFileSync(OUR_BENCH_CONFIG.config, readFileSync(OUR_CONFIG.config, "utf8").replace(/\blimit = \d+/g, `limit = ${BENCH_RATE_LIMIT}`));
+  return { config: OUR_BENCH_CONFIG, remove: () => rmSync(OUR_BENCH_CONFIG.config, { force: true }) };
+}
+
+/** The project's gateway for the benchmark: migrated, serving the connection string the workers send. */
+export const startBenchGateway = (backendUrl: string | undefined) =>
+  startNeonGateway({ port: 0, databaseUrl: backendUrl, migrate: true, connectionString: WORKER_DATABASE_URL });
+
 /** `backendUrl`: the PostgreSQL database the gateway runs the statements on; embedded PGlite without it. */
 export async function startLocalStack(jwtSecret: string, backendUrl: string | undefined): Promise<LocalStack> {
-  writeFileSync(OUR_BENCH_CONFIG.config, readFileSync(OUR_CONFIG.config, "utf8").replace(/\blimit = \d+/g, `limit = ${BENCH_RATE_LIMIT}`));
-  const gateway = await startNeonGateway({ port: 0, databaseUrl: backendUrl, migrate: true, connectionString: WORKER_DATABASE_URL });
+  const benchConfig = writeOurBenchConfig();
+  const gateway = await startBenchGateway(backendUrl);
   const started: LocalWorker[] = [];
   try {
     const databaseUrl = gateway.connectionString;
     const vars = { NEON_FETCH_ENDPOINT: gateway.url, DATABASE_URL: databaseUrl };
-    const ours = await startWorker("src/index.ts", OUR_BENCH_CONFIG, { ...vars, JWT_SECRET: jwtSecret });
+    const ours = await startWorker("src/index.ts", benchConfig.config, { ...vars, JWT_SECRET: jwtSecret });
     started.push(ours);
     const floor = await startWorker("bench/floor/worker.ts", FLOOR_CONFIG, vars);
     started.push(floor);
@@ -85,13 +95,13 @@ export async function startLocalStack(jwtSecret: string, backendUrl: string | un
       close: async () => {
         for (const worker of started) await worker.stop();
         await gateway.close();
-        rmSync(OUR_BENCH_CONFIG.config, { force: true });
+        benchConfig.remove();
       },
     };
   } catch (error) {
     for (const worker of started) await worker.stop();
     await gateway.close();
-    rmSync(OUR_BENCH_CONFIG.config, { force: true });
+    benchConfig.remove();
     throw error;
   }
 }

@@ -8,6 +8,8 @@ type Env = { DATABASE_URL: string; NEON_FETCH_ENDPOINT: string };
 const COLUMNS = `id, name, email, phone, company, created_at AS "createdAt", updated_at AS "updatedAt"`;
 const INSERT = `INSERT INTO clients (user_id, id, name) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`;
 const SELECT = `SELECT ${COLUMNS} FROM clients WHERE user_id = $1 AND id = $2`;
+const LIST = `SELECT ${COLUMNS} FROM clients WHERE user_id = $1 ORDER BY created_at DESC NULLS LAST, id DESC NULLS LAST LIMIT $2`;
+const RENAME = `UPDATE clients SET name = $3, updated_at = now(), version = nextval('client_versions') WHERE user_id = $1 AND id = $2 RETURNING ${COLUMNS}`;
 const UNIQUE_VIOLATION = "23505";
 
 export default {
@@ -26,8 +28,17 @@ export default {
         return Response.json({ client }, { status: client ? 200 : 500 });
       }
     }
-    const id = decodeURIComponent(new URL(request.url).pathname.split("/").pop() ?? "");
-    const [client] = await sql.query(SELECT, [userId, id]);
+    const url = new URL(request.url);
+    // The list page: `/api/clients?limit=N`, newest first, no cursor.
+    if (url.pathname.endsWith("/clients")) {
+      const clients = await sql.query(LIST, [userId, Number(url.searchParams.get("limit") ?? 20)]);
+      return Response.json({ clients });
+    }
+    const id = decodeURIComponent(url.pathname.split("/").pop() ?? "");
+    const [client] =
+      request.method === "PATCH"
+        ? await sql.query(RENAME, [userId, id, ((await request.json()) as { name: string }).name])
+        : await sql.query(SELECT, [userId, id]);
     return client ? Response.json({ client }) : new Response(null, { status: 404 });
   },
 };

@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, inArray, lt, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, inArray, lt, sql, type SQL } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { Database } from "./connection";
 import {
@@ -57,8 +57,35 @@ function rethrowFieldConflict(error: unknown): never {
   throw error;
 }
 
+// The reads are prepared once per database handle (one per isolate): Drizzle then builds their SQL
+// once instead of on every request, and each call only fills in the values.
+function prepareReads(db: Database) {
+  const ownedBy = eq(clients.userId, sql.placeholder("userId"));
+  const page = (after?: SQL) =>
+    db
+      .select()
+      .from(clients)
+      .where(and(ownedBy, after))
+      .orderBy(newestFirst(clients.createdAt), newestFirst(clients.id))
+      .limit(sql.placeholder("limit"));
+  const afterCursor = sql`(${clients.createdAt}, ${clients.id}) < (${sql.placeholder("afterCreatedAt")}::timestamptz, ${sql.placeholder("afterId")})`;
+  return {
+    find: db.select().from(clients).where(and(ownedBy, eq(clients.id, sql.placeholder("id")))).prepare("find_client"),
+    firstPage: page().prepare("list_clients"),
+    nextPage: page(afterCursor).prepare("list_clients_after"),
+  };
+}
+
+const readsByDb = new WeakMap<Database, ReturnType<typeof prepareReads>>();
+
+function preparedReads(db: Database) {
+  let reads = readsByDb.get(db);
+  if (!reads) readsByDb.set(db, (reads = prepareReads(db)));
+  return reads;
+}
+
 export async function findClient(db: Database, userId: string, id: string): Promise<ClientRow | undefined> {
-  const [row] = await withOneRetry(() => db.select().from(clients).where(byOwnerAndId(userId, id)));
+  const [row] = await withOneRetry(() => preparedReads(db).find.execute({ userId, id }));
   return row;
 }
 
@@ -177,15 +204,11 @@ export async function listClients(
   userId: string,
   { limit, cursor }: { limit: number; cursor?: ListCursor },
 ): Promise<ClientRow[]> {
-  const afterCursor =
-    cursor && sql`(${clients.createdAt}, ${clients.id}) < (${cursor.createdAt.toISOString()}::timestamptz, ${cursor.id})`;
+  const { firstPage, nextPage } = preparedReads(db);
   return withOneRetry(() =>
-    db
-      .select()
-      .from(clients)
-      .where(and(eq(clients.userId, userId), afterCursor))
-      .orderBy(newestFirst(clients.createdAt), newestFirst(clients.id))
-      .limit(limit),
+    cursor
+      ? nextPage.execute({ userId, limit, afterCreatedAt: cursor.createdAt.toISOString(), afterId: cursor.id })
+      : firstPage.execute({ userId, limit }),
   );
 }
 

@@ -1,3 +1,4 @@
+import type { MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
 import { jwk } from "hono/jwk";
@@ -27,10 +28,24 @@ function tokenAlgorithm(authorization: string | undefined): string | undefined {
   }
 }
 
+// Hono's jwt() imports a secret given as text on every request: import it once per secret and isolate.
+const hs256Verifiers = new Map<string, MiddlewareHandler>();
+
+function hs256Verifier(secret: string): MiddlewareHandler {
+  let verify = hs256Verifiers.get(secret);
+  if (!verify) {
+    const key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+    const verifyWithKey = key.then((imported) => jwt({ secret: imported, alg: "HS256" }));
+    verify = async (c, next) => (await verifyWithKey)(c, next);
+    hs256Verifiers.set(secret, verify);
+  }
+  return verify;
+}
+
 // HS256 tokens are checked against JWT_SECRET. With an identity provider configured, tokens signed
 // asymmetrically are checked against its keys, and must carry its issuer and this API's audience.
 function verifier({ secret, provider }: Config["auth"], authorization: string | undefined) {
-  if (!provider || tokenAlgorithm(authorization) === "HS256") return jwt({ secret, alg: "HS256" });
+  if (!provider || tokenAlgorithm(authorization) === "HS256") return hs256Verifier(secret);
   return jwk(
     { jwks_uri: provider.jwksUrl, alg: IDENTITY_PROVIDER_ALGORITHMS, verification: { iss: provider.issuer, aud: provider.audience } },
     { signal: AbortSignal.timeout(JWKS_TIMEOUT_MS), cf: { cacheTtl: JWKS_CACHE_SECONDS, cacheEverything: true } },

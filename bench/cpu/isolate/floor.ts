@@ -1,0 +1,5 @@
+// The floor worker under the CPU measure's harness (bench/cpu/isolate/harness.ts).
+import floor from "../../floor/worker";
+import { cpuHarness } from "./harness";
+
+export default cpuHarness(floor as Parameters<typeof cpuHarness>[0]);
