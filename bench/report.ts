@@ -1,4 +1,5 @@
 // Terminal tables and JSON file for a benchmark run.
+import type { ConditionalRun } from "./conditional";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { GROWTH_OPERATIONS, type Growth } from "./growth";
@@ -55,6 +56,8 @@ export type Report = {
   loadProfile: ProfileEntry[] | null;
   targets: Target[];
   checkThenInsert: { requests: number; failed: number; failureRate: number; idsWithAFailure: number } | null;
+  /** Conditional requests and idempotency keys through our worker (local runs only). */
+  conditional: ConditionalRun[] | null;
   passed: boolean;
 };
 
@@ -173,6 +176,16 @@ export function renderSummary(report: Report): string {
       `"check, then insert" through the driver: ${cti.failed} of ${cti.requests} requests failed ` +
         `(${(cti.failureRate * 100).toFixed(1)}%, a 500 each in an API built that way); ${cti.idsWithAFailure} ids hit.`,
     );
+  }
+  if (report.conditional) {
+    lines.push("conditional requests and idempotency keys (our worker):");
+    for (const run of report.conditional) {
+      const statuses = Object.entries(run.statuses).map(([status, n]) => `${n}x${status}`).join(" ");
+      lines.push(
+        `  ${run.scenario.padEnd(32)} ${statuses.padEnd(10)} db trips/req ${fixed(run.roundTripsPerRequest, 2)} (docs: ${run.expectedRoundTrips}), ` +
+          `p50 ${fixed(run.latency.p50)} ms, p99 ${fixed(run.latency.p99)} ms${run.failures.length ? ` FAILED: ${run.failures.join("; ")}` : ""}`,
+      );
+    }
   }
   lines.push("targets:");
   for (const target of report.targets) {

@@ -18,6 +18,7 @@ import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { sign } from "hono/jwt";
 import type { GatewayStats } from "../local/gateway/gateway";
+import { conditionalRequests } from "./conditional";
 import { assertLocalDatabase, checkOrExit } from "../local/tooling/dev-checks";
 import { createScratchDatabase } from "../local/tooling/scratch-database";
 import { measureCpu, renderCpu } from "./cpu/measure";
@@ -165,7 +166,7 @@ async function profileUnderLoad(inspector: Inspector, target: WorkerTarget, idPr
   return topFunctions(profile, 15, locatorOfDevBundle("src/index.ts"));
 }
 
-type LocalFigures = Pick<Report, "runs" | "backend" | "startup" | "soak" | "growth" | "loadProfile">;
+type LocalFigures = Pick<Report, "runs" | "backend" | "startup" | "soak" | "growth" | "loadProfile" | "conditional">;
 
 async function benchLocal(): Promise<LocalFigures> {
   // Before anything else runs: start-up profiles are the figures most easily disturbed.
@@ -199,6 +200,11 @@ async function benchLocal(): Promise<LocalFigures> {
       const runs = await measureAllScenarios(paths);
       const naive: Path = { kind: "check-then-insert", target: driver.checkThenInsertTarget(userOf("check-then-insert")), observer: observerOf("check-then-insert"), processes: null };
       runs.push(await measure(naive, () => chatBursts(naive.target, `${prefixOf(naive)}burst-`, sizes)));
+      progress("conditional requests and idempotency keys");
+      const conditional = await conditionalRequests(ourTarget, stats, `${runTag}-conditional-`, {
+        count: Math.max(20, Math.round(500 * scale)),
+        concurrency: sizes.concurrency,
+      });
 
       const inspector = await Inspector.connect(stack.ours.inspectorPort);
       try {
@@ -212,7 +218,7 @@ async function benchLocal(): Promise<LocalFigures> {
         const grown = database
           ? await growth(database.url, ourTarget, heavyUser, `${runTag}-growth-`, growthSizesFor(scale))
           : { skipped: "needs PostgreSQL: set DATABASE_URL" };
-        return { runs, backend: stack.gateway.backend, startup, soak: soaked, growth: grown, loadProfile };
+        return { runs, backend: stack.gateway.backend, startup, soak: soaked, growth: grown, loadProfile, conditional };
       } finally {
         inspector.close();
       }
@@ -245,7 +251,7 @@ function checkThenInsertFigures(runs: readonly Measured[]): Report["checkThenIns
 
 async function endToEnd(): Promise<void> {
   const figures: LocalFigures = args.url
-    ? { ...(await benchDeployed(args.url, args.token!)), startup: null, soak: null, growth: null, loadProfile: null }
+    ? { ...(await benchDeployed(args.url, args.token!)), startup: null, soak: null, growth: null, loadProfile: null, conditional: null }
     : await benchLocal();
 
   const overhead = overheadOf(figures.runs);
@@ -266,6 +272,7 @@ async function endToEnd(): Promise<void> {
     passed:
       figures.runs.every((run) => run.path === "check-then-insert" || run.failures.length === 0) &&
       (soaked?.failures.length ?? 0) === 0 &&
+      (figures.conditional ?? []).every((run) => run.failures.length === 0) &&
       !(grown && "failures" in grown && grown.failures.length > 0),
   };
   const outPath = args.out ?? `bench/results/bench-${startedAt.toISOString().replace(/[:.]/g, "-")}-${report.backend.split(" ")[0]}.json`;

@@ -3,7 +3,7 @@
 import { countStatuses, inPool, latency, timed, type Latency, type Sample, type Status } from "./load";
 
 /** The part of a returned client that tells whose write it is. */
-export type ClientSeen = { id: string; name: string; createdAt: string };
+export type ClientSeen = { id: string; name: string; createdAt: string; etag?: string };
 
 export type Answer = { status: Status; client?: ClientSeen };
 

@@ -47,11 +47,21 @@ export class WorkerTarget implements Target {
     return ids;
   }
 
-  private async send(method: string, path: string, body?: string): Promise<Answer> {
+  /** A create without an id, under an Idempotency-Key. */
+  createWithKey(name: string, key: string): Promise<Answer> {
+    return this.send("POST", "/api/clients", JSON.stringify({ name }), { "idempotency-key": key });
+  }
+
+  /** A PATCH that applies only over the version `etag` names. */
+  patchIfMatch(id: string, changes: Record<string, unknown>, etag: string): Promise<Answer> {
+    return this.send("PATCH", `/api/clients/${encodeURIComponent(id)}`, JSON.stringify(changes), { "if-match": etag });
+  }
+
+  private async send(method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<Answer> {
     const response = await fetch(new URL(path, this.baseUrl), {
       method,
       body,
-      headers: { authorization: `Bearer ${this.token}`, ...(body ? { "content-type": "application/json" } : {}) },
+      headers: { authorization: `Bearer ${this.token}`, ...(body ? { "content-type": "application/json" } : {}), ...headers },
       signal: AbortSignal.timeout(this.timeoutMs),
     });
     // Read every body, success or not, so the connection goes back to the keep-alive pool.

@@ -34,12 +34,14 @@ export interface paths {
         get: operations["listClients"];
         put?: never;
         /**
-         * Create a client, or get the existing one with this id
+         * Create a client, or get the existing one with this id or Idempotency-Key
          * @description Creating is safe to repeat and to race: the insert goes first, and when the id exists already for
          *     the caller the stored row is returned with `200` (the body's fields are **not** applied, and there is no
          *     `Location`). So a chat app may send the same create from several tabs or retries at once: exactly one
          *     request answers `201`, the others `200` with that first writer's row. Without an `id` the server makes up
-         *     a new one (a UUID) on every call, so such a create is not idempotent: send the chat id to make it so.
+         *     a new one (a UUID) on every call: send the chat id, or an `Idempotency-Key`, to make such a create safe to retry.
+         *     A create racing a delete of the same id is ordered after it or before it: it answers `201` (it made the
+         *     client again) or `200` (with the row it met), never an error.
          */
         post: operations["createClient"];
         delete?: never;
@@ -112,7 +114,8 @@ export interface components {
          *       "phone": null,
          *       "company": null,
          *       "createdAt": "2026-11-27T18:00:01.086Z",
-         *       "updatedAt": "2026-11-27T18:00:01.086Z"
+         *       "updatedAt": "2026-11-27T18:00:01.086Z",
+         *       "etag": "\"1729\""
          *     }
          */
         Client: {
@@ -125,6 +128,8 @@ export interface components {
             company: string | null;
             createdAt: components["schemas"]["Timestamp"];
             updatedAt: components["schemas"]["Timestamp"];
+            /** @description The client's ETag, as in the ETag header: send it in If-Match to change the client only as you saw it */
+            etag: string;
         };
         /**
          * Format: date-time
@@ -218,6 +223,24 @@ export interface components {
                 detail: string;
             }[];
         };
+        Problem412: {
+            /** @enum {string} */
+            type: "urn:clients-api:problem:precondition-failed";
+            /** @enum {string} */
+            title: "Precondition failed";
+            /** @constant */
+            status: 412;
+            /** @description What went wrong, for a human */
+            detail: string;
+            /** @description The same value as the X-Request-Id header */
+            requestId: string;
+            /** @description The fields at fault (400 and 409): the first 20, `detail` counts the rest */
+            errors?: {
+                /** @description JSON Pointer (RFC 6901) to the field at fault; empty for the whole body */
+                pointer: string;
+                detail: string;
+            }[];
+        };
         Problem413: {
             /** @enum {string} */
             type: "urn:clients-api:problem:payload-too-large";
@@ -243,6 +266,24 @@ export interface components {
             title: "Unsupported media type";
             /** @constant */
             status: 415;
+            /** @description What went wrong, for a human */
+            detail: string;
+            /** @description The same value as the X-Request-Id header */
+            requestId: string;
+            /** @description The fields at fault (400 and 409): the first 20, `detail` counts the rest */
+            errors?: {
+                /** @description JSON Pointer (RFC 6901) to the field at fault; empty for the whole body */
+                pointer: string;
+                detail: string;
+            }[];
+        };
+        Problem422: {
+            /** @enum {string} */
+            type: "urn:clients-api:problem:idempotency-key-reused";
+            /** @enum {string} */
+            title: "Idempotency key reused";
+            /** @constant */
+            status: 422;
             /** @description What went wrong, for a human */
             detail: string;
             /** @description The same value as the X-Request-Id header */
@@ -321,6 +362,10 @@ export interface components {
         "Retry-After": "1" | "60";
         /** @description The bearer challenge. */
         "WWW-Authenticate": "Bearer" | "Bearer error=\"invalid_token\"";
+        /** @description The client's entity tag, strong: its version, which the database makes new on every write of the client. Send it in `If-Match` to write only over this version, in `If-None-Match` to read only a newer one. */
+        ETag: string;
+        /** @description The per-user limit that counts this request (draft-ietf-httpapi-ratelimit-headers): `"writes";q=60;w=60` for writes, `"reads";q=300;w=60` for reads, a quota `q` of requests per window `w` of seconds, as wrangler.toml configures them. How much is left is not reported: the rate limiting binding does not say. */
+        "RateLimit-Policy": "\"writes\";q=60;w=60" | "\"reads\";q=300;w=60";
     };
     pathItems: never;
 }
@@ -400,6 +445,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -414,6 +460,7 @@ export interface operations {
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -433,6 +480,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -454,6 +502,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -468,6 +517,7 @@ export interface operations {
             500: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -483,6 +533,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -494,7 +545,13 @@ export interface operations {
     createClient: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a create without `id` safe to retry (draft-ietf-httpapi-idempotency-key-header): 1 to 255 visible ASCII characters, compared as sent, per caller. The same key with the same fields answers `200` with the client the first request created, however often and however concurrently; with other fields, `422`. A key is remembered for 24 hours, after which it makes a new client. Ignored when the body has an `id`, which makes the create idempotent by itself.
+                 * @example 8e03978e-40d5-43e8-bc93-6894a57f9324
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -504,10 +561,12 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The id exists already: the stored client, unchanged. */
+            /** @description The id exists already, or the `Idempotency-Key` was sent before with the same fields: the stored client, as it is now (the body's fields are not applied). */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -519,6 +578,8 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -526,13 +587,16 @@ export interface operations {
                 };
             };
             /**
-             * @description `malformed-json`: The request body is not valid JSON.
+             * @description `bad-request`: The Idempotency-Key header must be 1 to 255 visible ASCII characters.
+             *
+             *     `malformed-json`: The request body is not valid JSON.
              *
              *     `validation-failed`: The request body has invalid fields: /userId.
              */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -552,20 +616,29 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem401"];
                 };
             };
-            /**
-             * @description `conflict`: The email is already used by another of your clients.
-             *
-             *     `conflict`: The client changed meanwhile. Retry the request.
-             */
+            /** @description `not-found`: The client this Idempotency-Key created has been deleted since. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem404"];
+                };
+            };
+            /** @description `conflict`: The email is already used by another of your clients. */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -580,6 +653,7 @@ export interface operations {
             413: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -601,10 +675,22 @@ export interface operations {
             415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem415"];
+                };
+            };
+            /** @description `idempotency-key-reused`: This Idempotency-Key was sent before with other fields: nothing was written. Use a new key for a new client. */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem422"];
                 };
             };
             /** @description `rate-limited`: Too many requests from this user. Retry after the time in Retry-After. */
@@ -612,6 +698,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -626,6 +713,7 @@ export interface operations {
             500: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -641,6 +729,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -652,7 +741,13 @@ export interface operations {
     getClient: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The `ETag` you hold (weak comparison), or `*`: while it is current the answer is `304` with no body.
+                 * @example "1729"
+                 */
+                "If-None-Match"?: string;
+            };
             path: {
                 /** @description The client's id (1 to 64 characters of A-Z, a-z, 0-9, _ and -). */
                 id: string;
@@ -665,16 +760,33 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ClientEnvelope"];
                 };
             };
-            /** @description `validation-failed`: The path has invalid fields: /id. */
+            /** @description `If-None-Match` holds the current ETag: not modified, no body. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description `validation-failed`: The path has invalid fields: /id.
+             *
+             *     `bad-request`: The If-None-Match header must be "*" or a list of entity tags such as "42".
+             */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -694,6 +806,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -704,6 +817,7 @@ export interface operations {
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -725,6 +839,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -739,6 +854,7 @@ export interface operations {
             500: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -754,6 +870,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -765,7 +882,13 @@ export interface operations {
     deleteClient: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Write only if the client is still at one of these versions: its `ETag` (strong comparison), or `*` for any. A stale tag answers `412` and writes nothing; a missing client is `404` whatever the tag. Without the header the write applies to whatever is stored.
+                 * @example "1729"
+                 */
+                "If-Match"?: string;
+            };
             path: {
                 /** @description The client's id (1 to 64 characters of A-Z, a-z, 0-9, _ and -). */
                 id: string;
@@ -778,14 +901,20 @@ export interface operations {
             204: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description `validation-failed`: The path has invalid fields: /id. */
+            /**
+             * @description `validation-failed`: The path has invalid fields: /id.
+             *
+             *     `bad-request`: The If-Match header must be "*" or a list of entity tags such as "42".
+             */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -805,6 +934,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -815,10 +945,22 @@ export interface operations {
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem404"];
+                };
+            };
+            /** @description `precondition-failed`: The client has changed since the ETag in If-Match: nothing was written. Read it again. */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
                 };
             };
             /** @description The URL is longer than the platform takes (Cloudflare: 16 KB; `wrangler dev`: its own limit). Answered by Cloudflare's edge, or locally by the runtime, before the worker runs: a page of its own, not `application/problem+json`. */
@@ -836,6 +978,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -850,6 +993,7 @@ export interface operations {
             500: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -865,6 +1009,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -876,7 +1021,13 @@ export interface operations {
     updateClient: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Write only if the client is still at one of these versions: its `ETag` (strong comparison), or `*` for any. A stale tag answers `412` and writes nothing; a missing client is `404` whatever the tag. Without the header the write applies to whatever is stored.
+                 * @example "1729"
+                 */
+                "If-Match"?: string;
+            };
             path: {
                 /** @description The client's id (1 to 64 characters of A-Z, a-z, 0-9, _ and -). */
                 id: string;
@@ -893,6 +1044,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -902,6 +1055,8 @@ export interface operations {
             /**
              * @description `validation-failed`: The path has invalid fields: /id.
              *
+             *     `bad-request`: The If-Match header must be "*" or a list of entity tags such as "42".
+             *
              *     `malformed-json`: The request body is not valid JSON.
              *
              *     `validation-failed`: The request body has invalid fields: /userId.
@@ -909,6 +1064,7 @@ export interface operations {
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -928,6 +1084,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -938,6 +1095,7 @@ export interface operations {
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -948,10 +1106,22 @@ export interface operations {
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem409"];
+                };
+            };
+            /** @description `precondition-failed`: The client has changed since the ETag in If-Match: nothing was written. Read it again. */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem412"];
                 };
             };
             /**
@@ -962,6 +1132,7 @@ export interface operations {
             413: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -983,6 +1154,7 @@ export interface operations {
             415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -994,6 +1166,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1008,6 +1181,7 @@ export interface operations {
             500: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1023,6 +1197,7 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {

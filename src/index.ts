@@ -9,6 +9,7 @@ import { authenticate } from "./http/middleware/auth";
 import { config } from "./http/middleware/config";
 import { database } from "./http/middleware/database";
 import { rateLimit } from "./http/middleware/rate-limit";
+import { rateLimitPolicy } from "./http/middleware/rate-limit-policy";
 import { requestLog } from "./http/middleware/request-log";
 import { problemResponse, raise } from "./http/problem";
 import { clientsRoutes } from "./http/routes/clients";
@@ -22,13 +23,15 @@ const app = new Hono<AppEnv>()
   // A browser pointed at the API's address finds its documentation; settings play no part in that. A
   // middleware, not a route: it is no operation of the API's document.
   .use("/", async (c, next) => (c.req.method === "GET" ? c.redirect("/docs", 302) : next()))
+  // Before the settings' check, so that even a misconfigured deployment's answers state it.
+  .use("/api/*", rateLimitPolicy)
   .use(config)
   .use(
     cors({
       origin: (origin, c) => (c.var.config.corsOrigins.includes(origin) ? origin : null),
       allowMethods: ["GET", "POST", "PATCH", "DELETE"],
-      allowHeaders: ["Authorization", "Content-Type", "X-Request-Id"],
-      exposeHeaders: ["Location", "Retry-After", "X-Request-Id"],
+      allowHeaders: ["Authorization", "Content-Type", "X-Request-Id", "If-Match", "If-None-Match", "Idempotency-Key"],
+      exposeHeaders: ["Location", "Retry-After", "X-Request-Id", "ETag", "RateLimit-Policy"],
       maxAge: 600,
     }),
   )

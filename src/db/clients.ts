@@ -1,12 +1,20 @@
-import { and, eq, getTableName, sql, type SQL } from "drizzle-orm";
+import { and, eq, getTableColumns, getTableName, inArray, lt, sql, type SQL } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { Database } from "./connection";
-import { DatabaseUnavailableError, UniqueViolationError, violatedUniqueConstraint } from "./errors";
+import {
+  DatabaseUnavailableError,
+  IdempotencyKeyReusedError,
+  StaleVersionError,
+  UniqueViolationError,
+  violatedNotNullColumn,
+  violatedUniqueConstraint,
+} from "./errors";
 import { withOneRetry } from "./retry";
 import {
   CLIENTS_PRIMARY_KEY,
   clients,
   clientVersions,
+  idempotencyKeys,
   nextClientVersion,
   UNIQUE_FIELDS,
   type ClientFieldName,
@@ -16,6 +24,19 @@ import {
 
 type ClientFields = Pick<NewClientRow, ClientFieldName>;
 export type ListCursor = { createdAt: Date; id: string };
+export type Created = { client: ClientRow; created: boolean };
+
+/**
+ * A write's precondition: the client's current version must be one of these (an If-Match header's
+ * entity tags). Absent, the write applies to whatever version is stored.
+ */
+export type ExpectedVersions = readonly number[] | undefined;
+
+/** How long an idempotency key is remembered: after this, the same key makes a new client. */
+export const IDEMPOTENCY_KEY_TTL_HOURS = 24;
+// Each keyed create also removes this many expired keys of any user, so the table stays bounded by the
+// keys of the last IDEMPOTENCY_KEY_TTL_HOURS without a job of its own.
+const EXPIRED_KEYS_PRUNED_PER_CREATE = 10;
 
 // Every function here is one or two round trips under the retry policy of `withOneRetry`, and throws
 // DatabaseUnavailableError, UniqueViolationError, or what nobody could classify.
@@ -25,6 +46,10 @@ export type ListCursor = { createdAt: Date; id: string };
 const newestFirst = (column: AnyPgColumn) => sql`${column} desc nulls last`;
 
 const byOwnerAndId = (userId: string, id: string) => and(eq(clients.userId, userId), eq(clients.id, id));
+
+// The precondition goes into the write's own WHERE clause: checked and written in one statement, with
+// no window between a read and the write.
+const atVersion = (expected: ExpectedVersions) => expected && inArray(clients.version, [...expected]);
 
 /** A write refused by a unique index on a field becomes a conflict on that field; anything else is rethrown. */
 function rethrowFieldConflict(error: unknown): never {
@@ -68,24 +93,110 @@ export async function findClient(db: Database, userId: string, id: string): Prom
 /**
  * Inserts first and lets the primary key settle concurrent creates of one id: the losers read and
  * return the winner's row, which is never overwritten. One round trip for a new client, two for an
- * existing one. If the winner's row is deleted before it can be read, the insert is tried once more;
- * if that happens twice, the id is reported as a conflict.
+ * existing one. If the winner's row is deleted before it can be read, the create is ordered after that
+ * delete: a third statement inserts the row, or, if yet another create got there first, returns that
+ * one, under the row's lock. So a create racing a delete answers created or existing, never a conflict.
  */
-export async function createClient(
+export async function createClient(db: Database, values: NewClientRow & { id: string }): Promise<Created> {
+  try {
+    const [client] = await withOneRetry(() => db.insert(clients).values(values).returning());
+    return { client: client!, created: true };
+  } catch (error) {
+    if (violatedUniqueConstraint(error) !== CLIENTS_PRIMARY_KEY) rethrowFieldConflict(error);
+  }
+  const existing = await findClient(db, values.userId, values.id);
+  if (existing) return { client: existing, created: false };
+  return insertOrLockExisting(db, values);
+}
+
+// The update leaves the row as it is (the same version, so the same ETag) and only makes ON CONFLICT
+// wait for and return the committed row: a row deleted meanwhile no longer conflicts. A new tuple has
+// no xmax; one written by ON CONFLICT DO UPDATE carries the updating transaction's.
+async function insertOrLockExisting(db: Database, values: NewClientRow & { id: string }): Promise<Created> {
+  const statement = () =>
+    db
+      .insert(clients)
+      .values(values)
+      .onConflictDoUpdate({ target: [clients.userId, clients.id], set: { version: sql`${clients.version}` } })
+      .returning({ ...getTableColumns(clients), created: sql<boolean>`xmax = 0` });
+  const [row] = await withOneRetry(statement).catch(rethrowFieldConflict);
+  const { created, ...client } = row!;
+  return { client, created };
+}
+
+/**
+ * Creates a client under the caller's idempotency key, in one statement: the key is claimed (or an
+ * expired claim taken over) and the client inserted together, and nothing is written when the key is
+ * held already. A key is held for IDEMPOTENCY_KEY_TTL_HOURS. A held key is then read in a second round
+ * trip: the same fields answer its client as existing (undefined when that client has been deleted
+ * since); other fields throw IdempotencyKeyReusedError. At most two round trips, concurrent repeats
+ * included: they wait on the key's primary key until the first commits.
+ */
+export async function createClientWithKey(
   db: Database,
   values: NewClientRow & { id: string },
-): Promise<{ client: ClientRow; created: boolean }> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const [client] = await withOneRetry(() => db.insert(clients).values(values).returning());
-      return { client: client!, created: true };
-    } catch (error) {
-      if (violatedUniqueConstraint(error) !== CLIENTS_PRIMARY_KEY) rethrowFieldConflict(error);
-      const existing = await findClient(db, values.userId, values.id);
-      if (existing) return { client: existing, created: false };
-      if (attempt === 2) throw new UniqueViolationError("id", { cause: error });
-    }
+  key: string,
+): Promise<Created | undefined> {
+  const fingerprint = await fingerprintOf(values);
+  try {
+    const [client] = await withOneRetry(() => claimKeyAndInsert(db, values, key, fingerprint));
+    return { client: client!, created: true };
+  } catch (error) {
+    // A held key leaves the client's id NULL, and the NOT NULL constraint refuses the whole statement.
+    if (violatedNotNullColumn(error) !== clients.id.name) rethrowFieldConflict(error);
   }
+  const [held] = await withOneRetry(() =>
+    db
+      .select({ fingerprint: idempotencyKeys.fingerprint, client: clients })
+      .from(idempotencyKeys)
+      .leftJoin(clients, and(eq(clients.userId, idempotencyKeys.userId), eq(clients.id, idempotencyKeys.clientId)))
+      .where(and(eq(idempotencyKeys.userId, values.userId), eq(idempotencyKeys.key, key))),
+  );
+  // The key expired and was pruned between the two statements: a third would claim it afresh, but the
+  // window is a few milliseconds once a day per key, so it is reported as the database's hiccup.
+  if (!held) throw new DatabaseUnavailableError("the idempotency key expired while it was read");
+  if (held.fingerprint !== fingerprint) throw new IdempotencyKeyReusedError("the key was sent with other fields");
+  return held.client ? { client: held.client, created: false } : undefined;
+}
+
+function claimKeyAndInsert(db: Database, { id, ...values }: NewClientRow & { id: string }, key: string, fingerprint: string) {
+  const expired = lt(idempotencyKeys.createdAt, sql`now() - make_interval(hours => ${IDEMPOTENCY_KEY_TTL_HOURS})`);
+  const claimed = db.$with("claimed").as(
+    db
+      .insert(idempotencyKeys)
+      .values({ userId: values.userId, key, clientId: id, fingerprint })
+      .onConflictDoUpdate({
+        target: [idempotencyKeys.userId, idempotencyKeys.key],
+        set: { clientId: id, fingerprint, createdAt: sql`now()` },
+        setWhere: expired,
+      })
+      .returning({ clientId: idempotencyKeys.clientId }),
+  );
+  // SKIP LOCKED: concurrent creates prune different keys instead of waiting for each other.
+  const pruned = db.$with("pruned").as(
+    db
+      .delete(idempotencyKeys)
+      .where(
+        sql`(${idempotencyKeys.userId}, ${idempotencyKeys.key}) in (select user_id, key from ${idempotencyKeys} where ${and(
+          expired,
+          sql`(user_id, key) <> (${values.userId}, ${key})`,
+        )} order by created_at limit ${EXPIRED_KEYS_PRUNED_PER_CREATE} for update skip locked)`,
+      )
+      .returning({ key: idempotencyKeys.key }),
+  );
+  return db
+    .with(claimed, pruned)
+    .insert(clients)
+    .values({ ...values, id: sql`(select ${claimed.clientId} from ${claimed})` })
+    .returning();
+}
+
+/** SHA-256 of the client's fields, absent and null alike, in name order: what makes two creates the same. */
+async function fingerprintOf({ userId: _owner, id: _id, ...fields }: NewClientRow): Promise<string> {
+  const given = Object.entries(fields).filter(([, value]) => value !== null && value !== undefined);
+  const canonical = JSON.stringify(given.sort(([a], [b]) => (a < b ? -1 : 1)));
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonical));
+  return btoa(String.fromCharCode(...new Uint8Array(digest)));
 }
 
 /** The caller's clients, newest first, `limit` of them after `cursor` (a row's createdAt and id). */
@@ -102,25 +213,45 @@ export async function listClients(
   );
 }
 
+/**
+ * Applies `changes` and returns the new row, or undefined when there is no such client. With `expected`
+ * versions, a client at another version throws StaleVersionError and is left as it is: one round trip
+ * when the write applies, a second to tell a stale version from a missing client when it does not.
+ */
 export async function updateClient(
   db: Database,
   userId: string,
   id: string,
   changes: Partial<ClientFields>,
+  expected?: ExpectedVersions,
 ): Promise<ClientRow | undefined> {
   const statement = () =>
     db
       .update(clients)
       .set({ ...changes, updatedAt: sql`now()`, version: nextClientVersion })
-      .where(byOwnerAndId(userId, id))
+      .where(and(byOwnerAndId(userId, id), atVersion(expected)))
       .returning();
   const [row] = await withOneRetry(statement).catch(rethrowFieldConflict);
+  if (!row && expected) await refuseIfPresent(db, userId, id);
   return row;
 }
 
-export async function deleteClient(db: Database, userId: string, id: string): Promise<boolean> {
-  const deleted = await withOneRetry(() => db.delete(clients).where(byOwnerAndId(userId, id)).returning({ id: clients.id }));
+/** Deletes the client; false when there is none. `expected` as for updateClient. */
+export async function deleteClient(db: Database, userId: string, id: string, expected?: ExpectedVersions): Promise<boolean> {
+  const deleted = await withOneRetry(() =>
+    db
+      .delete(clients)
+      .where(and(byOwnerAndId(userId, id), atVersion(expected)))
+      .returning({ id: clients.id }),
+  );
+  if (deleted.length === 0 && expected) await refuseIfPresent(db, userId, id);
   return deleted.length > 0;
+}
+
+/** A conditional write changed nothing: if the client exists, its version was not the expected one. */
+async function refuseIfPresent(db: Database, userId: string, id: string): Promise<void> {
+  const current = await findClient(db, userId, id);
+  if (current) throw new StaleVersionError(`the client is at version ${current.version}`);
 }
 
 /**

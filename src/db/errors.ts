@@ -36,7 +36,17 @@ export class UniqueViolationError extends Error {
   }
 }
 
-type DatabaseErrorFields = { code: string; constraint?: string };
+/** A conditional write found the client at a version other than the ones the caller named: nothing was written. */
+export class StaleVersionError extends Error {
+  override readonly name = "StaleVersionError";
+}
+
+/** An idempotency key came back with a request other than the one it was first sent with: nothing was written. */
+export class IdempotencyKeyReusedError extends Error {
+  override readonly name = "IdempotencyKeyReusedError";
+}
+
+type DatabaseErrorFields = { code: string; constraint?: string; column?: string };
 
 /** The error and its causes, outermost first; stops at a repeat or after MAX_CAUSE_DEPTH links. */
 export function* causeChain(error: unknown): Generator<object> {
@@ -53,9 +63,13 @@ export function* causeChain(error: unknown): Generator<object> {
 /** The first error in the cause chain that carries a Postgres SQLSTATE, with its constraint name. */
 export function findDatabaseError(error: unknown): DatabaseErrorFields | undefined {
   for (const link of causeChain(error)) {
-    const { code, constraint } = link as { code?: unknown; constraint?: unknown };
+    const { code, constraint, column } = link as { code?: unknown; constraint?: unknown; column?: unknown };
     if (typeof code === "string" && SQLSTATE.test(code)) {
-      return typeof constraint === "string" ? { code, constraint } : { code };
+      return {
+        code,
+        ...(typeof constraint === "string" && { constraint }),
+        ...(typeof column === "string" && { column }),
+      };
     }
   }
   return undefined;
@@ -65,6 +79,12 @@ export function findDatabaseError(error: unknown): DatabaseErrorFields | undefin
 export function violatedUniqueConstraint(error: unknown): string | undefined {
   const found = findDatabaseError(error);
   return found?.code === "23505" ? found.constraint : undefined;
+}
+
+/** The column a not-null violation (23502) names, or undefined for any other error. */
+export function violatedNotNullColumn(error: unknown): string | undefined {
+  const found = findDatabaseError(error);
+  return found?.code === "23502" ? found.column : undefined;
 }
 
 /**

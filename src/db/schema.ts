@@ -36,6 +36,25 @@ export const clients = pgTable(
   ],
 );
 
+// An Idempotency-Key a caller sent with a create that had no id: which client it made, and a fingerprint
+// of the request's fields, so a retry of that create is answered with that client and a different
+// request under the same key is refused. Written in the same statement as the client it records.
+export const idempotencyKeys = pgTable(
+  "idempotency_keys",
+  {
+    userId: text("user_id").notNull(),
+    key: text("key").notNull(),
+    clientId: text("client_id").notNull(),
+    fingerprint: text("fingerprint").notNull(),
+    createdAt: millisecondTimestamp("created_at"),
+  },
+  (table) => [
+    primaryKey({ name: "idempotency_keys_pkey", columns: [table.userId, table.key] }),
+    // Serves pruning the expired keys, oldest first.
+    index("idempotency_keys_created_at_idx").on(table.createdAt),
+  ],
+);
+
 export type ClientRow = typeof clients.$inferSelect;
 export type NewClientRow = typeof clients.$inferInsert;
 

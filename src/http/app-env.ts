@@ -13,6 +13,10 @@ export type AppEnv = {
     db: Database;
     /** The authenticated caller: the token's `sub`. */
     userId: string;
+    /** The versions If-Match allows a write to apply to; absent without If-Match (or with `*`). */
+    expectedVersions?: number[];
+    /** The caller's Idempotency-Key, for a create without an id. */
+    idempotencyKey?: string;
     /** How a create was resolved, for the request log. */
     outcome?: Outcome;
   };

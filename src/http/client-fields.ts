@@ -3,6 +3,7 @@
 // validators (./request-schemas.ts), the response schema (./response-schemas.ts), the JSON mapping below,
 // the OpenAPI document's field notes and the tests' field lists all come from these rules.
 import type { ClientFieldName, ClientRow } from "../db/schema";
+import { entityTagOf } from "./entity-tag";
 
 type RuleOf<Value> = {
   readonly kind: "text" | "email";
@@ -39,9 +40,15 @@ export const FIELD_NAMES = Object.keys(CLIENT_FIELDS) as ClientFieldName[];
 export const isRequired = (rule: FieldRule): rule is Extract<FieldRule, { required: true }> => "required" in rule;
 
 /** A client as the API answers with it. */
-export type ClientJson = { id: string } & Pick<ClientRow, ClientFieldName> & { createdAt: string; updatedAt: string };
+export type ClientJson = { id: string } & Pick<ClientRow, ClientFieldName> & { createdAt: string; updatedAt: string; etag: string };
 
 export function toClientJson(row: ClientRow): ClientJson {
   const fields = Object.fromEntries(FIELD_NAMES.map((name) => [name, row[name]])) as Pick<ClientRow, ClientFieldName>;
-  return { id: row.id, ...fields, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
+  return {
+    id: row.id,
+    ...fields,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    etag: entityTagOf(row.version),
+  };
 }

@@ -2,7 +2,7 @@
 // errors and the settings' check each map to one problem type; whatever nobody classified is `internal`.
 import { HTTPException } from "hono/http-exception";
 import { MisconfiguredError, SETTING_RULES } from "../config";
-import { DatabaseUnavailableError, UniqueViolationError } from "../db/errors";
+import { DatabaseUnavailableError, IdempotencyKeyReusedError, StaleVersionError, UniqueViolationError } from "../db/errors";
 import { UNIQUE_FIELDS } from "../db/schema";
 import { ApiError, problemTitle, problemTypeOf, raise, RETRY_SOON, type Problem } from "./problem";
 
@@ -25,8 +25,16 @@ const fieldTaken = (field: string): Problem => ({
 /** A write that gives a field a value another of the caller's clients has (a unique constraint's field). */
 export const FIELD_TAKEN: readonly Problem[] = Object.values(UNIQUE_FIELDS).map(fieldTaken);
 
-// The data layer reports `id` only when the row it collided with vanished twice before it could be read.
-export const CHANGED_MEANWHILE: Problem = { type: "conflict", detail: "The client changed meanwhile. Retry the request." };
+/** A conditional write (If-Match) found the client at another version. */
+export const STALE_VERSION: Problem = {
+  type: "precondition-failed",
+  detail: "The client has changed since the ETag in If-Match: nothing was written. Read it again.",
+};
+/** A create under an Idempotency-Key the caller first sent with other fields. */
+export const KEY_REUSED: Problem = {
+  type: "idempotency-key-reused",
+  detail: "This Idempotency-Key was sent before with other fields: nothing was written. Use a new key for a new client.",
+};
 
 // Hono's own middleware throws plain HTTPExceptions: keep their status and message. Never their
 // response's headers: the jwt middleware's challenge, for one, echoes the request URL (the
@@ -36,14 +44,14 @@ function fromHttpException(error: HTTPException): ApiError {
   return new ApiError(type, error.message || problemTitle(type), { cause: error });
 }
 
-const fromUniqueViolation = (error: UniqueViolationError) =>
-  raise(error.field === "id" ? CHANGED_MEANWHILE : fieldTaken(error.field), { cause: error });
 
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof HTTPException) return fromHttpException(error);
   if (error instanceof DatabaseUnavailableError) return raise(DATABASE_UNAVAILABLE, { cause: error });
-  if (error instanceof UniqueViolationError) return fromUniqueViolation(error);
+  if (error instanceof UniqueViolationError) return raise(fieldTaken(error.field), { cause: error });
+  if (error instanceof StaleVersionError) return raise(STALE_VERSION, { cause: error });
+  if (error instanceof IdempotencyKeyReusedError) return raise(KEY_REUSED, { cause: error });
   if (error instanceof MisconfiguredError) {
     return raise(misconfigured(error.message), { cause: error });
   }

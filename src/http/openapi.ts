@@ -7,6 +7,7 @@ import type { Hono } from "hono";
 import * as z from "zod/mini";
 import { CLIENT_FIELDS, FIELD_NAMES, type FieldRule } from "./client-fields";
 import { INTERNAL, NO_SUCH_ROUTE } from "./errors";
+import { rateLimitPolicyItem } from "./rate-limits";
 import { PROBLEMS, type Problem } from "./problem";
 import { CLIENT_ID_RULE, STORABLE_TEXT_RULE } from "./request-schemas";
 import {
@@ -35,6 +36,8 @@ const HEADER_DESCRIPTIONS = {
   Location: "The new client's URL.",
   "Retry-After": "Seconds to wait before retrying.",
   "WWW-Authenticate": "The bearer challenge.",
+  ETag: "The client's entity tag, strong: its version, which the database makes new on every write of the client. Send it in `If-Match` to write only over this version, in `If-None-Match` to read only a newer one.",
+  "RateLimit-Policy": `The per-user limit that counts this request (draft-ietf-httpapi-ratelimit-headers): \`${rateLimitPolicyItem("write")}\` for writes, \`${rateLimitPolicyItem("read")}\` for reads, a quota \`q\` of requests per window \`w\` of seconds, as wrangler.toml configures them. How much is left is not reported: the rate limiting binding does not say.`,
 } as const;
 type HeaderName = keyof typeof HEADER_DESCRIPTIONS;
 
@@ -47,6 +50,8 @@ function headerComponents(problems: Problem[]) {
     Location: { type: "string", maxLength: CLIENTS_PATH.length + 64, example: `${CLIENTS_PATH}chat-42` },
     "Retry-After": { type: "string", enum: sent("Retry-After") },
     "WWW-Authenticate": { type: "string", enum: sent("WWW-Authenticate") },
+    ETag: { type: "string", pattern: '^"[1-9][0-9]*"$', maxLength: 18, example: '"1729"' },
+    "RateLimit-Policy": { type: "string", enum: [rateLimitPolicyItem("write"), rateLimitPolicyItem("read")] },
   };
   return Object.fromEntries(
     Object.entries(HEADER_DESCRIPTIONS).map(([name, description]) => [name, { description, required: true, schema: schemas[name as HeaderName] }]),
@@ -64,7 +69,7 @@ export type Operation = {
   parameters?: Record<string, string>;
   /** Named request bodies, made from the example client's fields: those with a value, and the others cleared. */
   requestExamples?: (fields: { values: Record<string, unknown>; cleared: Record<string, null> }) => Record<string, unknown>;
-  responses: Record<number, { description: string; content?: keyof typeof RESPONSE_SCHEMAS; headers?: HeaderName[] }>;
+  responses: Record<number, { description: string; content?: keyof typeof RESPONSE_SCHEMAS; headers?: readonly HeaderName[] }>;
   /** What the route's own code may answer with, beyond its middleware's problems. */
   problems?: readonly (Problem | readonly Problem[])[];
 };
@@ -169,11 +174,11 @@ const example = ({ type, detail, errors }: Problem) => ({
 
 // The problems of one status that an operation may answer with: each one's type and detail, and each as an
 // example. A header is listed when all of them send it.
-function problemResponse(status: number, problems: Problem[]) {
+function problemResponse(status: number, problems: Problem[], alwaysSet: readonly string[] = []) {
   const headers = Object.keys(problems[0]?.headers ?? {}).filter((name) => problems.every((problem) => name in (problem.headers ?? {})));
   return {
     description: problems.map(({ type, detail }) => `\`${type}\`: ${detail}`).join("\n\n"),
-    headers: headerRefs(headers),
+    headers: headerRefs([...headers, ...alwaysSet]),
     content: {
       "application/problem+json": {
         schema: ref(problemComponent(status)),
@@ -232,7 +237,14 @@ last character) (else \`401\`).
 
 **Rate limits.** Each caller has a limit on writes (\`POST\`, \`PATCH\`, \`DELETE\`) and a looser one on reads
 (\`GET\`), per minute. Over a limit the answer is \`429\` with \`Retry-After\`, before anything else is done:
-nothing is written. Other callers are not affected.
+nothing is written. Other callers are not affected. Every \`/api\` response names its limit in \`RateLimit-Policy\`
+(\`${rateLimitPolicyItem("write")}\`, \`${rateLimitPolicyItem("read")}\`); how much is left is not reported.
+
+**Concurrency.** Every response that carries a client has its version as a strong \`ETag\` (a list item carries it
+as \`etag\`). \`If-None-Match\` makes a read of the current version a \`304\`; \`If-Match\` makes a \`PATCH\` or
+\`DELETE\` apply only over the version you saw, else \`412\` and nothing is written: checked and written in one
+statement, so of many concurrent writes over one version exactly one succeeds. A create without an \`id\` may
+carry an \`Idempotency-Key\` to be safe to retry.
 
 **Ids.** ${ID_NOTE} Ids of different callers never collide: \`chat-42\` of one user and \`chat-42\` of another
 are two clients.
@@ -273,10 +285,19 @@ export function openApiDocument(app: Hono<any, any, any>, operations: Operations
     if (body && bodyId) inputs[bodyId] = body;
     const problems = [...handlers.flatMap((meta) => meta.problems ?? []), ...own.flat(), INTERNAL];
     allProblems.push(...problems);
-
-    const params = [validated("param"), validated("query")].flatMap((schema, index) =>
-      schema ? parameters(index === 0 ? "path" : "query", schema, notes) : [],
+    // What the middleware adds: headers on every response, answers of its own, request headers it reads.
+    const alwaysSet = handlers.flatMap((meta) => meta.sets ?? []);
+    const answers = Object.assign({}, ...handlers.map((meta) => meta.answers ?? {})) as NonNullable<HandlerMeta["answers"]>;
+    const readHeaders = handlers.flatMap(({ reads }) =>
+      reads ? [{ name: reads.name, in: "header", required: false, description: reads.description, schema: reads.schema, example: reads.example }] : [],
     );
+
+    const params = [
+      ...[validated("param"), validated("query")].flatMap((schema, index) =>
+        schema ? parameters(index === 0 ? "path" : "query", schema, notes) : [],
+      ),
+      ...readHeaders,
+    ];
     paths[openApiPath(path)] = {
       ...paths[openApiPath(path)],
       [method.toLowerCase()]: {
@@ -297,16 +318,16 @@ export function openApiDocument(app: Hono<any, any, any>, operations: Operations
         }),
         responses: withPlatformAnswers({
           ...Object.fromEntries(
-            Object.entries(responses).map(([status, { description, content, headers = [] }]) => [
+            Object.entries({ ...responses, ...answers } as Operation["responses"]).map(([status, { description, content, headers = [] }]) => [
               status,
               {
                 description,
-                headers: headerRefs(headers),
+                headers: headerRefs([...headers, ...alwaysSet]),
                 ...(content && { content: { "application/json": { schema: ref(content) } } }),
               },
             ]),
           ),
-          ...Object.fromEntries([...groupByStatus(problems)].map(([status, list]) => [status, problemResponse(status, list)])),
+          ...Object.fromEntries([...groupByStatus(problems)].map(([status, list]) => [status, problemResponse(status, list, alwaysSet)])),
         }),
       },
     };

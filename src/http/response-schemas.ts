@@ -4,6 +4,7 @@
 import * as z from "zod/mini";
 import type { ClientFieldName } from "../db/schema";
 import { CLIENT_FIELDS, FIELD_NAMES, isRequired, type ClientJson, type FieldRule } from "./client-fields";
+import { entityTagOf } from "./entity-tag";
 import { PROBLEMS, type ProblemType } from "./problem";
 import { clientId, documented, MAX_CURSOR_LENGTH, PAGE_SIZE } from "./request-schemas";
 import { MAX_LISTED_ERRORS, MAX_QUOTED_CHARACTERS } from "./validation";
@@ -27,7 +28,13 @@ const exampleFields = Object.fromEntries(FIELD_NAMES.map((name) => [name, CLIENT
 const EXAMPLE_MOMENT = "2026-11-27T18:00:01.086Z";
 
 /** A client as the document shows it, from the fields' examples. */
-export const exampleClient = { id: "chat-42", ...exampleFields, createdAt: EXAMPLE_MOMENT, updatedAt: EXAMPLE_MOMENT } as ClientJson;
+export const exampleClient = {
+  id: "chat-42",
+  ...exampleFields,
+  createdAt: EXAMPLE_MOMENT,
+  updatedAt: EXAMPLE_MOMENT,
+  etag: entityTagOf(1729),
+} as ClientJson;
 
 export const clientJson = z
   .strictObject({
@@ -35,6 +42,13 @@ export const clientJson = z
     ...fieldOutputs,
     createdAt: timestamp,
     updatedAt: timestamp,
+    etag: z
+      .string()
+      .check(
+        z.regex(/^"[1-9][0-9]*"$/),
+        z.maxLength(18),
+        z.describe("The client's ETag, as in the ETag header: send it in If-Match to change the client only as you saw it"),
+      ),
   })
   .check(z.meta({ examples: [exampleClient] }));
 

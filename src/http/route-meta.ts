@@ -7,9 +7,22 @@ import type { Problem } from "./problem";
 
 export type ValidationTarget = "json" | "query" | "param";
 
+/** A request header a middleware reads, as the document's header parameter. */
+export type RequestHeader = {
+  readonly name: string;
+  readonly description: string;
+  readonly schema: Readonly<Record<string, unknown>>;
+  readonly example: string;
+};
+
 export type HandlerMeta = {
   readonly problems?: readonly Problem[];
   readonly validates?: { readonly target: ValidationTarget; readonly schema: z.ZodMiniType };
+  readonly reads?: RequestHeader;
+  /** Headers (of the document's components) the middleware puts on every response, problems included. */
+  readonly sets?: readonly string[];
+  /** Answers other than problems that the middleware itself may give, by status. */
+  readonly answers?: Readonly<Record<number, { readonly description: string; readonly headers?: readonly string[] }>>;
 };
 
 const META = Symbol("openapi");

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createScratchDatabase, type ScratchDatabase } from "../../local/tooling/scratch-database";
 import { startNeonGateway, type NeonGateway } from "../../local/gateway/gateway";
 import type { Database } from "../../src/db/connection";
-import { createClient, deleteClient, findClient, listClients, updateClient } from "../../src/db/clients";
+import { createClient, createClientWithKey, deleteClient, findClient, listClients, updateClient } from "../../src/db/clients";
 import { databaseUrl, isPostgres } from "../support/node/gateway-fixture";
 
 const USERS = 500;
@@ -116,5 +116,18 @@ describe.runIf(isPostgres)("query plans of the data layer on PostgreSQL", () => 
     const [insert, read] = await statementsOf(() => createClient(db, { userId: HEAVY_USER, id, name: "Second" }));
     expect(insert?.query).toMatch(/^insert into "clients"/);
     await expectIndexed(read!);
+  });
+
+  it("checks If-Match inside an indexed write, and reads a replayed idempotency key and its client through indexes", async () => {
+    const id = `plans-${randomUUID()}`;
+    const { client } = await createClient(db, { userId: HEAVY_USER, id, name: "Versioned" });
+    const conditional = await statementsOf(() => updateClient(db, HEAVY_USER, id, { name: "Once" }, [client.version]));
+    expect(conditional).toHaveLength(1);
+    await expectIndexed(conditional[0]!);
+    const key = `plans-key-${randomUUID()}`;
+    const claim = await statementsOf(() => createClientWithKey(db, { userId: HEAVY_USER, id: `plans-${randomUUID()}`, name: "Keyed" }, key));
+    expect(claim).toHaveLength(1);
+    const [, replayRead] = await statementsOf(() => createClientWithKey(db, { userId: HEAVY_USER, id: `plans-${randomUUID()}`, name: "Keyed" }, key));
+    await expectIndexed(replayRead!);
   });
 });

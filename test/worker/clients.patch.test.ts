@@ -8,7 +8,8 @@ describe("PATCH /api/clients/:id", () => {
     const response = await user.call("PATCH", `/api/clients/${client.id}`, { body: { name: " New ", company: null } });
     expect(response.status).toBe(200);
     const { client: updated } = (await response.json()) as { client: ClientJson };
-    expect(updated).toEqual({ ...client, name: "New", company: null, updatedAt: expect.any(String) });
+    expect(updated).toEqual({ ...client, name: "New", company: null, updatedAt: expect.any(String), etag: expect.any(String) });
+    expect(updated.etag).not.toBe(client.etag);
     // A later request's transaction, at millisecond precision: strictly later, or updatedAt did not move.
     expect(Date.parse(updated.updatedAt)).toBeGreaterThan(Date.parse(client.updatedAt));
     expect(await (await user.call("GET", `/api/clients/${client.id}`)).json()).toEqual({ client: updated });

@@ -21,7 +21,9 @@ describe("POST /api/clients", () => {
       company: null,
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       updatedAt: client.createdAt,
+      etag: expect.stringMatching(/^"\d+"$/),
     });
+    expect(response.headers.get("ETag")).toBe(client.etag);
   });
 
   it("makes a URL-safe id when none is given", async () => {

@@ -11,6 +11,7 @@ const client = {
   company: null,
   createdAt: "2026-11-27T18:00:01.086Z",
   updatedAt: "2026-11-27T18:00:01.086Z",
+  etag: '"1"',
 };
 
 function exchange(overrides: Partial<Omit<Exchange, "headers">> & { headers?: Record<string, string> } = {}): Exchange {
@@ -25,6 +26,8 @@ function exchange(overrides: Partial<Omit<Exchange, "headers">> & { headers?: Re
       "Content-Type": "application/json",
       "X-Request-Id": "r-1",
       Location: "/api/clients/chat-42",
+      ETag: client.etag,
+      "RateLimit-Policy": '"writes";q=60;w=60',
       ...headers,
     }),
   };
@@ -37,8 +40,8 @@ describe("the contract checker", () => {
   });
 
   it("rejects a status the operation does not list", () => {
-    expect(contractViolations(exchange({ status: 404 }))).toEqual([
-      "POST /api/clients answered 404, which the document does not list",
+    expect(contractViolations(exchange({ status: 410 }))).toEqual([
+      "POST /api/clients answered 410, which the document does not list",
     ]);
     expect(contractViolations(exchange({ method: "GET", url: "https://api.test/nope", status: 200 }))).toHaveLength(1);
   });

@@ -5,8 +5,8 @@ import { env } from "cloudflare:workers";
 import { DrizzleQueryError } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/neon-http";
 import { describe, expect, it } from "vitest";
-import { createClient, deleteClient, findClient, listClients, updateClient } from "../../src/db/clients";
-import { UniqueViolationError, violatedUniqueConstraint } from "../../src/db/errors";
+import { createClient, createClientWithKey, deleteClient, findClient, listClients, updateClient } from "../../src/db/clients";
+import { IdempotencyKeyReusedError, StaleVersionError, UniqueViolationError, violatedUniqueConstraint } from "../../src/db/errors";
 import { CLIENTS_EMAIL_INDEX, CLIENTS_PRIMARY_KEY, clients } from "../../src/db/schema";
 import { randomId, testDatabase } from "../support/api";
 
@@ -54,19 +54,21 @@ describe("createClient", () => {
     expect(await findClient(db, row.userId, row.id)).toMatchObject({ name: "Second" });
   });
 
-  it("reports the id as taken when the existing row is deleted before each of two reads", async () => {
+  it("returns the row of a create that got in after the delete, unchanged, instead of failing", async () => {
     const { db, counted, probe } = instrumentedDb();
     const row = newRow();
-    await createClient(db, row);
-    // Trips: INSERT (fails), read (row deleted before it), INSERT again: recreate the row so it fails
-    // again, read (deleted again).
+    const first = await createClient(db, row);
+    // Trips: INSERT (fails), read (the row deleted before it), INSERT ... ON CONFLICT (another create
+    // of the id just before it).
     probe.before.set(2, () => deleteClient(db, row.userId, row.id));
-    probe.before.set(3, () => createClient(db, row));
-    probe.before.set(4, () => deleteClient(db, row.userId, row.id));
-    const error = await createClient(counted, row).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(UniqueViolationError);
-    expect((error as UniqueViolationError).field).toBe("id");
-    expect(probe.roundTrips).toBe(4);
+    let third: Awaited<ReturnType<typeof createClient>> | undefined;
+    probe.before.set(3, async () => (third = await createClient(db, { ...row, name: "Third" })));
+    const result = await createClient(counted, { ...row, name: "Second" });
+    expect(third?.created).toBe(true);
+    expect(result).toEqual({ created: false, client: third?.client });
+    expect(result.client.version).not.toBe(first.client.version);
+    expect(probe.roundTrips).toBe(3);
+    expect(await findClient(db, row.userId, row.id)).toEqual(third?.client);
   });
 
   it("throws an email conflict at once instead of resolving it", async () => {
@@ -78,6 +80,42 @@ describe("createClient", () => {
     expect((error as UniqueViolationError).field).toBe("email");
     expect(violatedUniqueConstraint(error)).toBe(CLIENTS_EMAIL_INDEX);
     expect(probe.roundTrips).toBe(1);
+  });
+});
+
+describe("conditional writes", () => {
+  it("take one round trip when the version is current, two when it is not (to tell 412 from 404)", async () => {
+    const { db, counted, probe } = instrumentedDb();
+    const row = newRow();
+    const { client } = await createClient(db, row);
+    const updated = await updateClient(counted, row.userId, row.id, { name: "New" }, [client.version]);
+    expect(updated?.version).toBeGreaterThan(client.version);
+    expect(probe.roundTrips).toBe(1);
+    probe.roundTrips = 0;
+    await expect(updateClient(counted, row.userId, row.id, { name: "Lost" }, [client.version])).rejects.toBeInstanceOf(StaleVersionError);
+    await expect(deleteClient(counted, row.userId, row.id, [client.version])).rejects.toBeInstanceOf(StaleVersionError);
+    expect(probe.roundTrips).toBe(4);
+    expect(await findClient(db, row.userId, row.id)).toEqual(updated);
+    expect(await deleteClient(counted, row.userId, row.id, [updated!.version])).toBe(true);
+    expect(await updateClient(db, row.userId, row.id, { name: "Gone" }, [updated!.version])).toBeUndefined();
+  });
+});
+
+describe("createClientWithKey", () => {
+  it("takes one round trip for a new client and two for a replay; other fields under the key are refused", async () => {
+    const { counted, probe } = instrumentedDb();
+    const key = randomId("key");
+    const row = newRow();
+    const first = await createClientWithKey(counted, row, key);
+    expect(first?.created).toBe(true);
+    expect(probe.roundTrips).toBe(1);
+    probe.roundTrips = 0;
+    // A retry makes up another id: the key, not the id, makes it the same request.
+    expect(await createClientWithKey(counted, { ...row, id: randomId("c") }, key)).toEqual({ client: first?.client, created: false });
+    expect(probe.roundTrips).toBe(2);
+    await expect(createClientWithKey(counted, { ...row, id: randomId("c"), name: "Other" }, key)).rejects.toBeInstanceOf(
+      IdempotencyKeyReusedError,
+    );
   });
 });
 

@@ -25,7 +25,6 @@ describe("toApiError", () => {
     ["a driver error the data layer did not classify", emailViolation(), 500, "internal"],
     ["the database unavailable", new DatabaseUnavailableError("down"), 503, "unavailable"],
     ["a taken email", new UniqueViolationError("email", { cause: emailViolation() }), 409, "conflict"],
-    ["an id taken twice over", new UniqueViolationError("id", { cause: undefined }), 409, "conflict"],
     ["a bad setting", new MisconfiguredError(["JWT_SECRET"], ["JWT_SECRET must be a non-empty secret"]), 500, "misconfigured"],
     ["Hono's 413", new HTTPException(413, { message: "too big" }), 413, "payload-too-large"],
     ["an unknown 4xx from Hono", new HTTPException(418), 400, "bad-request"],
@@ -34,11 +33,10 @@ describe("toApiError", () => {
     expect([problem.status, problem.type]).toEqual([status, type]);
   });
 
-  it("points a taken email at the field; the id case carries no field", () => {
+  it("points a taken email at the field", () => {
     expect(toApiError(new UniqueViolationError("email", { cause: undefined })).errors).toEqual([
       { pointer: "/email", detail: "is already used by another of your clients" },
     ]);
-    expect(toApiError(new UniqueViolationError("id", { cause: undefined })).errors).toBeUndefined();
   });
 });
 

@@ -3,7 +3,8 @@
 // requests a minute, in their place: real bindings, only their limits differ.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { createClient, expectProblem, newUser, randomId, type User } from "../support/api";
+import { RATE_LIMITS } from "../../src/http/rate-limits";
+import { call, createClient, expectProblem, newUser, randomId, type User } from "../support/api";
 
 const STRICT_LIMIT = 3;
 const { STRICT_WRITE_LIMITER, STRICT_READ_LIMITER } = env as Env & Record<"STRICT_WRITE_LIMITER" | "STRICT_READ_LIMITER", RateLimit>;
@@ -20,10 +21,15 @@ async function startInOneWindow() {
   if (left < NEEDED_MS) await new Promise((resolve) => setTimeout(resolve, left + 100));
 }
 
+// The policies as wrangler.toml configures them (test/contract checks the generated module against it).
+const WRITES = `"writes";q=${RATE_LIMITS.write.limit};w=${RATE_LIMITS.write.period}`;
+const READS = `"reads";q=${RATE_LIMITS.read.limit};w=${RATE_LIMITS.read.period}`;
+
 async function expectRateLimited(response: Response) {
   const problem = await expectProblem(response, 429);
   expect(problem.type).toBe("urn:clients-api:problem:rate-limited");
   expect(response.headers.get("Retry-After")).toBe("60");
+  expect([WRITES, READS]).toContain(response.headers.get("RateLimit-Policy"));
 }
 
 /** Uses up `user`'s strict write allowance with creates, and returns their ids. */
@@ -77,5 +83,33 @@ describe("per-user rate limits", () => {
     const user = await newUser();
     for (let n = 0; n < STRICT_LIMIT; n++) await expectProblem(await callStrict(user, "POST", "/api/clients", { unknown: n }), 400);
     await expectRateLimited(await callStrict(user, "POST", "/api/clients", { name: "Valid, but over the limit" }));
+  });
+
+  it("every /api response states the policy of the limit that counts it, 429s and 401s included", { timeout: TIMEOUT_MS }, async () => {
+    const user = await newUser();
+    const { id } = await createClient(user);
+    const policies = async (responses: Promise<Response>[]) =>
+      Promise.all(responses.map(async (pending) => {
+        const response = await pending;
+        await response.body?.cancel();
+        return `${response.status} ${response.headers.get("RateLimit-Policy")}`;
+      }));
+    expect(
+      await policies([
+        user.call("GET", `/api/clients/${id}`),
+        user.call("GET", "/api/clients?limit=0"),
+        user.call("GET", "/api/nothing-here"),
+        call("GET", "/api/clients"),
+        user.call("PATCH", `/api/clients/${id}`, { body: { name: "Changed" } }),
+        user.call("POST", "/api/clients", { body: {} }),
+        user.call("DELETE", `/api/clients/${randomId("c")}`),
+        call("POST", "/api/clients", { body: { name: "No token" } }),
+      ]),
+    ).toEqual([`200 ${READS}`, `400 ${READS}`, `404 ${READS}`, `401 ${READS}`, `200 ${WRITES}`, `400 ${WRITES}`, `404 ${WRITES}`, `401 ${WRITES}`]);
+    await startInOneWindow();
+    await exhaustWrites(user);
+    const limited = await callStrict(user, "DELETE", `/api/clients/${id}`);
+    expect(limited.headers.get("RateLimit-Policy")).toBe(WRITES);
+    await expectRateLimited(limited);
   });
 });

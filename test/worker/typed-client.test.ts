@@ -43,7 +43,7 @@ describe("the typed client", () => {
     expect(conflict.response.status).toBe(409);
     // Problems, or a string: the page the platform answers with before the worker runs (414; 413 over the plan's limit).
     expectTypeOf<Extract<NonNullable<typeof conflict.error>, string>>().toEqualTypeOf<string>();
-    expectTypeOf<Exclude<NonNullable<typeof conflict.error>, string>["status"]>().toEqualTypeOf<400 | 401 | 409 | 413 | 415 | 429 | 500 | 503>();
+    expectTypeOf<Exclude<NonNullable<typeof conflict.error>, string>["status"]>().toEqualTypeOf<400 | 401 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503>();
     expect(conflict.error).toMatchObject({ type: "urn:clients-api:problem:conflict", status: 409, errors: [{ pointer: "/email" }] });
   });
 
@@ -90,5 +90,34 @@ describe("the typed client", () => {
     const deleted = await api.DELETE("/api/clients/{id}", path);
     expect(deleted.response.status).toBe(204);
     expect((await api.GET("/api/clients/{id}", path)).response.status).toBe(404);
+  });
+
+  it("sends If-None-Match (304), If-Match (a typed 412) and Idempotency-Key (200, a typed 422), and reads ETag and RateLimit-Policy", async () => {
+    const api = await apiFor(randomId("user"));
+    const key = randomId("key");
+    const created = await api.POST("/api/clients", { params: { header: { "Idempotency-Key": key } }, body: { name: "Ada" } });
+    expect(created.response.status).toBe(201);
+    const client = created.data!.client;
+    expect(created.response.headers.get("ETag")).toBe(client.etag);
+    expect(created.response.headers.get("RateLimit-Policy")).toMatch(/^"writes";q=\d+;w=\d+$/);
+
+    const replayed = await api.POST("/api/clients", { params: { header: { "Idempotency-Key": key } }, body: { name: "Ada" } });
+    expect([replayed.response.status, replayed.data]).toEqual([200, { client }]);
+    const reused = await api.POST("/api/clients", { params: { header: { "Idempotency-Key": key } }, body: { name: "Grace" } });
+    expect(reused.error).toMatchObject({ type: "urn:clients-api:problem:idempotency-key-reused", status: 422 });
+
+    const path = { id: client.id };
+    const unchanged = await api.GET("/api/clients/{id}", { params: { path, header: { "If-None-Match": client.etag } } });
+    expect([unchanged.response.status, unchanged.response.headers.get("ETag")]).toEqual([304, client.etag]);
+
+    const patched = await api.PATCH("/api/clients/{id}", { params: { path, header: { "If-Match": client.etag } }, body: { company: "ACME" } });
+    expect(patched.data?.client.company).toBe("ACME");
+    const stale = await api.PATCH("/api/clients/{id}", { params: { path, header: { "If-Match": client.etag } }, body: { company: "Lost" } });
+    expectTypeOf<Exclude<NonNullable<typeof stale.error>, string>["status"]>().toEqualTypeOf<400 | 401 | 404 | 409 | 412 | 413 | 415 | 429 | 500 | 503>();
+    expect(stale.error).toMatchObject({ type: "urn:clients-api:problem:precondition-failed", status: 412 });
+    const refused = await api.DELETE("/api/clients/{id}", { params: { path, header: { "If-Match": client.etag } } });
+    expect(refused.response.status).toBe(412);
+    const deleted = await api.DELETE("/api/clients/{id}", { params: { path, header: { "If-Match": patched.data!.client.etag } } });
+    expect(deleted.response.status).toBe(204);
   });
 });

@@ -1,17 +1,26 @@
 import { Hono } from "hono/tiny";
-import { createClient, deleteClient, findClient, listClients, updateClient } from "../../db/clients";
+import { createClient, createClientWithKey, deleteClient, findClient, listClients, updateClient } from "../../db/clients";
+import type { ClientRow } from "../../db/schema";
 import { log } from "../../log";
 import type { AppEnv } from "../app-env";
 import { toClientJson } from "../client-fields";
 import { cursorKey, decodeCursor, encodeCursor } from "../cursor";
-import { CHANGED_MEANWHILE, FIELD_TAKEN } from "../errors";
+import { entityTagOf } from "../entity-tag";
+import { FIELD_TAKEN, KEY_REUSED, STALE_VERSION } from "../errors";
+import { idempotencyKey } from "../middleware/idempotency-key";
+import { ifMatch } from "../middleware/if-match";
 import { jsonBody } from "../middleware/json-body";
+import { notModified } from "../middleware/not-modified";
 import type { Operations } from "../openapi";
 import { raise, type Problem } from "../problem";
 import { clientParams, createClientBody, listClientsQuery, PAGE_SIZE, updateClientBody } from "../request-schemas";
 import { validate } from "../validation";
 
 const CLIENT_NOT_FOUND: Problem = { type: "not-found", detail: "You have no client with this id." };
+const KEYED_CLIENT_DELETED: Problem = { type: "not-found", detail: "The client this Idempotency-Key created has been deleted since." };
+
+/** The headers of a response that carries one client. */
+const clientHeaders = (row: ClientRow, headers: Record<string, string> = {}) => ({ ETag: entityTagOf(row.version), ...headers });
 const FOREIGN_CURSOR: Problem = {
   type: "validation-failed",
   detail: "The query string has invalid fields: /cursor.",
@@ -19,16 +28,22 @@ const FOREIGN_CURSOR: Problem = {
 };
 
 export const clientsRoutes = new Hono<AppEnv>()
-  .post("/", jsonBody, validate("json", createClientBody), async (c) => {
-    // The id is fixed before the first attempt, so a retried insert is idempotent.
-    const { id = crypto.randomUUID(), ...fields } = c.req.valid("json");
-    const { client, created } = await createClient(c.var.db, { userId: c.var.userId, id, ...fields });
+  .post("/", idempotencyKey, jsonBody, validate("json", createClientBody), async (c) => {
+    const { id: givenId, ...fields } = c.req.valid("json");
+    const { idempotencyKey: key } = c.var;
+    // The id is fixed before the first attempt, so a retried insert is idempotent. A given id makes the
+    // create idempotent by itself: a key then plays no part.
+    const values = { userId: c.var.userId, id: givenId ?? crypto.randomUUID(), ...fields };
+    const result =
+      givenId === undefined && key !== undefined ? await createClientWithKey(c.var.db, values, key) : await createClient(c.var.db, values);
+    if (!result) throw raise(KEYED_CLIENT_DELETED);
+    const { client, created } = result;
     c.set("outcome", created ? "created" : "existing");
     if (!created) {
-      log("warn", "create resolved to the existing row", c.var.requestId, { clientId: id });
-      return c.json({ client: toClientJson(client) }, 200);
+      log("warn", "create resolved to the existing row", c.var.requestId, { clientId: client.id });
+      return c.json({ client: toClientJson(client) }, 200, clientHeaders(client));
     }
-    return c.json({ client: toClientJson(client) }, 201, { Location: `/api/clients/${id}` });
+    return c.json({ client: toClientJson(client) }, 201, clientHeaders(client, { Location: `/api/clients/${client.id}` }));
   })
   .get("/", validate("query", listClientsQuery), async (c) => {
     const { limit, cursor } = c.req.valid("query");
@@ -43,21 +58,21 @@ export const clientsRoutes = new Hono<AppEnv>()
     const nextCursor = rows.length > limit && last ? await encodeCursor(key, userId, last) : null;
     return c.json({ clients: page.map(toClientJson), nextCursor }, 200);
   })
-  .get("/:id", validate("param", clientParams), async (c) => {
+  .get("/:id", validate("param", clientParams), notModified, async (c) => {
     const { id } = c.req.valid("param");
     const client = await findClient(c.var.db, c.var.userId, id);
     if (!client) throw raise(CLIENT_NOT_FOUND);
-    return c.json({ client: toClientJson(client) }, 200);
+    return c.json({ client: toClientJson(client) }, 200, clientHeaders(client));
   })
-  .patch("/:id", validate("param", clientParams), jsonBody, validate("json", updateClientBody), async (c) => {
+  .patch("/:id", validate("param", clientParams), ifMatch, jsonBody, validate("json", updateClientBody), async (c) => {
     const { id } = c.req.valid("param");
-    const client = await updateClient(c.var.db, c.var.userId, id, c.req.valid("json"));
+    const client = await updateClient(c.var.db, c.var.userId, id, c.req.valid("json"), c.var.expectedVersions);
     if (!client) throw raise(CLIENT_NOT_FOUND);
-    return c.json({ client: toClientJson(client) }, 200);
+    return c.json({ client: toClientJson(client) }, 200, clientHeaders(client));
   })
-  .delete("/:id", validate("param", clientParams), async (c) => {
+  .delete("/:id", validate("param", clientParams), ifMatch, async (c) => {
     const { id } = c.req.valid("param");
-    const deleted = await deleteClient(c.var.db, c.var.userId, id);
+    const deleted = await deleteClient(c.var.db, c.var.userId, id, c.var.expectedVersions);
     if (!deleted) throw raise(CLIENT_NOT_FOUND);
     return c.body(null, 204);
   });
@@ -66,7 +81,9 @@ const IDEMPOTENT_CREATE = `Creating is safe to repeat and to race: the insert go
 the caller the stored row is returned with \`200\` (the body's fields are **not** applied, and there is no
 \`Location\`). So a chat app may send the same create from several tabs or retries at once: exactly one
 request answers \`201\`, the others \`200\` with that first writer's row. Without an \`id\` the server makes up
-a new one (a UUID) on every call, so such a create is not idempotent: send the chat id to make it so.`;
+a new one (a UUID) on every call: send the chat id, or an \`Idempotency-Key\`, to make such a create safe to retry.
+A create racing a delete of the same id is ordered after it or before it: it answers \`201\` (it made the
+client again) or \`200\` (with the row it met), never an error.`;
 
 // Each route's entry in the OpenAPI document (../openapi.ts), keyed by method and path as the app serves them:
 // only what the route itself adds, as its request schemas and its middleware's problems come from the app.
@@ -75,17 +92,22 @@ export const clientsOperations = /* @__PURE__ */ (() => ({
   "POST /api/clients": {
     operationId: "createClient",
     tags: ["clients"],
-    summary: "Create a client, or get the existing one with this id",
+    summary: "Create a client, or get the existing one with this id or Idempotency-Key",
     description: IDEMPOTENT_CREATE,
     requestExamples: ({ values }) => ({
       "with the chat id (idempotent)": { id: "chat-42", ...values },
       "without an id (the server makes one up)": values,
     }),
     responses: {
-      201: { description: "Created: the new client.", content: "ClientEnvelope", headers: ["Location"] },
-      200: { description: "The id exists already: the stored client, unchanged.", content: "ClientEnvelope" },
+      201: { description: "Created: the new client.", content: "ClientEnvelope", headers: ["Location", "ETag"] },
+      200: {
+        description:
+          "The id exists already, or the `Idempotency-Key` was sent before with the same fields: the stored client, as it is now (the body's fields are not applied).",
+        content: "ClientEnvelope",
+        headers: ["ETag"],
+      },
     },
-    problems: [FIELD_TAKEN, CHANGED_MEANWHILE],
+    problems: [FIELD_TAKEN, KEY_REUSED, KEYED_CLIENT_DELETED],
   },
   "GET /api/clients": {
     operationId: "listClients",
@@ -105,7 +127,7 @@ export const clientsOperations = /* @__PURE__ */ (() => ({
     tags: ["clients"],
     summary: "Get a client",
     description: "The caller's client with this id: another user's id answers `404`, exactly like a missing one.",
-    responses: { 200: { description: "The client.", content: "ClientEnvelope" } },
+    responses: { 200: { description: "The client.", content: "ClientEnvelope", headers: ["ETag"] } },
     problems: [CLIENT_NOT_FOUND],
   },
   "PATCH /api/clients/:id": {
@@ -114,8 +136,8 @@ export const clientsOperations = /* @__PURE__ */ (() => ({
     summary: "Change some of a client's fields",
     description: "Only the fields present change; `null` clears an optional field. At least one field is required.",
     requestExamples: ({ values, cleared }) => ({ "change some fields, clear others": { ...values, ...cleared } }),
-    responses: { 200: { description: "The updated client.", content: "ClientEnvelope" } },
-    problems: [CLIENT_NOT_FOUND, FIELD_TAKEN],
+    responses: { 200: { description: "The updated client.", content: "ClientEnvelope", headers: ["ETag"] } },
+    problems: [CLIENT_NOT_FOUND, FIELD_TAKEN, STALE_VERSION],
   },
   "DELETE /api/clients/:id": {
     operationId: "deleteClient",
@@ -123,6 +145,6 @@ export const clientsOperations = /* @__PURE__ */ (() => ({
     summary: "Delete a client",
     description: "Deletes the caller's client with this id; deleting it again answers `404`.",
     responses: { 204: { description: "Deleted." } },
-    problems: [CLIENT_NOT_FOUND],
+    problems: [CLIENT_NOT_FOUND, STALE_VERSION],
   },
 }) satisfies Operations)();

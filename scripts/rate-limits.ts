@@ -1,0 +1,38 @@
+// `npm run cf-typegen` (after `wrangler types`) writes src/http/rate-limits.generated.ts from wrangler.toml's
+// production [[ratelimits]], so the quota the API states in RateLimit-Policy is the one its bindings are configured
+// with, written once in wrangler.toml; `--check` fails when the committed module differs.
+import { readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { unstable_readConfig } from "wrangler";
+
+// wrangler types its configuration through a package it does not install for us.
+type RateLimitBinding = { name: string; simple: { limit: number; period: number } };
+
+const target = fileURLToPath(new URL("../src/http/rate-limits.generated.ts", import.meta.url));
+const wranglerToml = fileURLToPath(new URL("../wrangler.toml", import.meta.url));
+
+// Production's, as `wrangler types` is run for (staging has the same limits; development's generous ones are
+// for local runs only).
+const { ratelimits } = unstable_readConfig({ config: wranglerToml, env: "production" });
+const limits = Object.fromEntries(
+  ratelimits.map(({ name, simple }: RateLimitBinding) => [name, { limit: simple.limit, period: simple.period }]),
+);
+const generated = `// Generated from wrangler.toml's [[ratelimits]] by \`npm run cf-typegen\`: change the limits there, not here.
+export const CONFIGURED_RATE_LIMITS = ${JSON.stringify(limits, null, 2).replace(/"(\w+)":/g, "$1:")} as const;
+`;
+
+if (process.argv.includes("--check")) {
+  let committed = "";
+  try {
+    committed = readFileSync(target, "utf8");
+  } catch {
+    // A missing file is a difference like any other.
+  }
+  if (committed !== generated) {
+    console.error("src/http/rate-limits.generated.ts is not what wrangler.toml says: run `npm run cf-typegen` and commit it.");
+    process.exitCode = 1;
+  }
+} else {
+  writeFileSync(target, generated);
+  console.log("wrote src/http/rate-limits.generated.ts");
+}
