@@ -50,7 +50,9 @@ const problem = (status: number) => operations.find(({ operation }) => operation
 // Requests that match no operation: the worker answers 404, and under /api authentication and the rate
 // limit run first, so a bad token (401), a used-up limit (429) or an unreachable identity provider (503)
 // comes before routing.
-const OUTSIDE_THE_DOCUMENT: Operation = { responses: { 404: problem(404) } };
+// Outside /api no rate limit counts the request, so no RateLimit-Policy names one.
+const { "RateLimit-Policy": _unlimited, ...headersOutsideApi } = problem(404).headers ?? {};
+const OUTSIDE_THE_DOCUMENT: Operation = { responses: { 404: { ...problem(404), headers: headersOutsideApi } } };
 const OUTSIDE_UNDER_API: Operation = {
   responses: { 401: problem(401), 404: problem(404), 429: problem(429), 503: problem(503) },
 };
