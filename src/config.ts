@@ -2,6 +2,7 @@
 // else reads `env`: routes and middleware get the typed `Config`.
 import * as z from "zod/mini";
 import type { DatabaseOptions } from "./db/connection";
+import { keptIn } from "./per-isolate";
 
 export type Config = {
   /** Origins a browser may call the API from. */
@@ -110,8 +111,7 @@ const parsedByEnv = new WeakMap<Env, Config | MisconfiguredError>();
 
 /** The typed settings of `env`; throws MisconfiguredError when one is missing or invalid. */
 export function configFor(env: Env): Config {
-  let parsed = parsedByEnv.get(env);
-  if (parsed === undefined) parsedByEnv.set(env, (parsed = parseConfig(env)));
+  const parsed = keptIn(parsedByEnv, env, parseConfig);
   if (parsed instanceof MisconfiguredError) throw parsed;
   return parsed;
 }

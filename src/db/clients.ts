@@ -9,6 +9,7 @@ import {
   violatedNotNullColumn,
   violatedUniqueConstraint,
 } from "./errors";
+import { keptIn } from "../per-isolate";
 import { withOneRetry } from "./retry";
 import {
   CLIENTS_PRIMARY_KEY,
@@ -79,11 +80,7 @@ function prepareReads(db: Database) {
 
 const readsByDb = new WeakMap<Database, ReturnType<typeof prepareReads>>();
 
-function preparedReads(db: Database) {
-  let reads = readsByDb.get(db);
-  if (!reads) readsByDb.set(db, (reads = prepareReads(db)));
-  return reads;
-}
+const preparedReads = (db: Database) => keptIn(readsByDb, db, prepareReads);
 
 export async function findClient(db: Database, userId: string, id: string): Promise<ClientRow | undefined> {
   const [row] = await withOneRetry(() => preparedReads(db).find.execute({ userId, id }));

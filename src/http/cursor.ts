@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import type { ListCursor } from "../db/clients";
+import { keptIn } from "../per-isolate";
 import { fromBase64Url, toBase64Url } from "./base64url";
 import { clientId } from "./request-schemas";
 
@@ -18,23 +19,20 @@ const encoder = new TextEncoder();
 const keysBySecret = new Map<string, Promise<CryptoKey>>();
 
 /** The HMAC key for cursors, derived from `secret` (JWT_SECRET). */
-export function cursorKey(secret: string): Promise<CryptoKey> {
-  let key = keysBySecret.get(secret);
-  if (!key) {
-    key = crypto.subtle
-      .importKey("raw", encoder.encode(secret), "HKDF", false, ["deriveKey"])
-      .then((material) =>
-        crypto.subtle.deriveKey(
-          { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(), info: encoder.encode(KEY_LABEL) },
-          material,
-          { name: "HMAC", hash: "SHA-256", length: 256 },
-          false,
-          ["sign", "verify"],
-        ),
-      );
-    keysBySecret.set(secret, key);
-  }
-  return key;
+export const cursorKey = (secret: string): Promise<CryptoKey> => keptIn(keysBySecret, secret, deriveCursorKey);
+
+function deriveCursorKey(secret: string): Promise<CryptoKey> {
+  return crypto.subtle
+    .importKey("raw", encoder.encode(secret), "HKDF", false, ["deriveKey"])
+    .then((material) =>
+      crypto.subtle.deriveKey(
+        { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(), info: encoder.encode(KEY_LABEL) },
+        material,
+        { name: "HMAC", hash: "SHA-256", length: 256 },
+        false,
+        ["sign", "verify"],
+      ),
+    );
 }
 
 // What the MAC covers: the user and the encoded position, in an encoding that cannot run one into the other.

@@ -44,7 +44,6 @@ function fromHttpException(error: HTTPException): ApiError {
   return new ApiError(type, error.message || problemTitle(type), { cause: error });
 }
 
-
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof HTTPException) return fromHttpException(error);
@@ -52,8 +51,6 @@ export function toApiError(error: unknown): ApiError {
   if (error instanceof UniqueViolationError) return raise(fieldTaken(error.field), { cause: error });
   if (error instanceof StaleVersionError) return raise(STALE_VERSION, { cause: error });
   if (error instanceof IdempotencyKeyReusedError) return raise(KEY_REUSED, { cause: error });
-  if (error instanceof MisconfiguredError) {
-    return raise(misconfigured(error.message), { cause: error });
-  }
+  if (error instanceof MisconfiguredError) return raise(misconfigured(error.message), { cause: error });
   return raise(INTERNAL, { cause: error });
 }

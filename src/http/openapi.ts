@@ -6,10 +6,12 @@
 import type { Hono } from "hono";
 import * as z from "zod/mini";
 import { CLIENT_FIELDS, FIELD_NAMES, type FieldRule } from "./client-fields";
+import { ENTITY_TAG } from "./entity-tag";
 import { INTERNAL, NO_SUCH_ROUTE } from "./errors";
-import { rateLimitPolicyItem } from "./rate-limits";
+import { MAX_SUBJECT_LENGTH } from "./middleware/auth";
+import { RATE_LIMIT_POLICY } from "./rate-limits";
 import { PROBLEMS, type Problem } from "./problem";
-import { CLIENT_ID_RULE, STORABLE_TEXT_RULE } from "./request-schemas";
+import { CLIENT_ID_RULE, MAX_CLIENT_ID_LENGTH, STORABLE_TEXT_RULE } from "./request-schemas";
 import {
   clientEnvelope,
   clientJson,
@@ -23,7 +25,7 @@ import {
   type ProblemStatus,
 } from "./response-schemas";
 import { metaOf, type HandlerMeta, type ValidationTarget } from "./route-meta";
-import { MAX_LISTED_ERRORS } from "./validation";
+import { MAX_LISTED_ERRORS, MAX_QUOTED_CHARACTERS } from "./validation";
 
 type JsonSchema = Record<string, unknown>;
 
@@ -37,7 +39,7 @@ const HEADER_DESCRIPTIONS = {
   "Retry-After": "Seconds to wait before retrying.",
   "WWW-Authenticate": "The bearer challenge.",
   ETag: "The client's entity tag, strong: its version, which the database makes new on every write of the client. Send it in `If-Match` to write only over this version, in `If-None-Match` to read only a newer one.",
-  "RateLimit-Policy": `The per-user limit that counts this request (draft-ietf-httpapi-ratelimit-headers): \`${rateLimitPolicyItem("write")}\` for writes, \`${rateLimitPolicyItem("read")}\` for reads, a quota \`q\` of requests per window \`w\` of seconds, as wrangler.toml configures them. How much is left is not reported: the rate limiting binding does not say.`,
+  "RateLimit-Policy": `The per-user limit that counts this request (draft-ietf-httpapi-ratelimit-headers): \`${RATE_LIMIT_POLICY.write}\` for writes, \`${RATE_LIMIT_POLICY.read}\` for reads, a quota \`q\` of requests per window \`w\` of seconds, as wrangler.toml configures them. How much is left is not reported: the rate limiting binding does not say.`,
 } as const;
 type HeaderName = keyof typeof HEADER_DESCRIPTIONS;
 
@@ -47,11 +49,11 @@ function headerComponents(problems: Problem[]) {
   const sent = (name: string) => [...new Set(problems.flatMap((problem) => problem.headers?.[name] ?? []))];
   const schemas: Record<HeaderName, JsonSchema> = {
     "X-Request-Id": component(z.toJSONSchema(requestIdValue) as JsonSchema),
-    Location: { type: "string", maxLength: CLIENTS_PATH.length + 64, example: `${CLIENTS_PATH}chat-42` },
+    Location: { type: "string", maxLength: CLIENTS_PATH.length + MAX_CLIENT_ID_LENGTH, example: `${CLIENTS_PATH}chat-42` },
     "Retry-After": { type: "string", enum: sent("Retry-After") },
     "WWW-Authenticate": { type: "string", enum: sent("WWW-Authenticate") },
-    ETag: { type: "string", pattern: '^"[1-9][0-9]*"$', maxLength: 18, example: '"1729"' },
-    "RateLimit-Policy": { type: "string", enum: [rateLimitPolicyItem("write"), rateLimitPolicyItem("read")] },
+    ETag: { type: "string", ...ENTITY_TAG, example: exampleClient.etag },
+    "RateLimit-Policy": { type: "string", enum: [RATE_LIMIT_POLICY.write, RATE_LIMIT_POLICY.read] },
   };
   return Object.fromEntries(
     Object.entries(HEADER_DESCRIPTIONS).map(([name, description]) => [name, { description, required: true, schema: schemas[name as HeaderName] }]),
@@ -231,14 +233,14 @@ const API_DESCRIPTION = `Creates and serves *clients*, the customer record behin
 
 Every route but \`/health\` needs \`Authorization: Bearer <JWT>\`; the caller is the token's \`sub\`, and a client
 belongs to that caller only: another user's id answers \`404\`, exactly like a missing one. The token must carry
-\`exp\`, and its \`sub\` must be 1 to 255 characters of text without control characters or unpaired surrogates,
+\`exp\`, and its \`sub\` must be 1 to ${MAX_SUBJECT_LENGTH} characters of text without control characters or unpaired surrogates,
 signed as valid UTF-8, and each of its three parts base64url in its one spelling (no padding, no respelled
 last character) (else \`401\`).
 
 **Rate limits.** Each caller has a limit on writes (\`POST\`, \`PATCH\`, \`DELETE\`) and a looser one on reads
 (\`GET\`), per minute. Over a limit the answer is \`429\` with \`Retry-After\`, before anything else is done:
 nothing is written. Other callers are not affected. Every \`/api\` response names its limit in \`RateLimit-Policy\`
-(\`${rateLimitPolicyItem("write")}\`, \`${rateLimitPolicyItem("read")}\`); how much is left is not reported.
+(\`${RATE_LIMIT_POLICY.write}\`, \`${RATE_LIMIT_POLICY.read}\`); how much is left is not reported.
 
 **Concurrency.** Every response that carries a client has its version as a strong \`ETag\` (a list item carries it
 as \`etag\`). \`If-None-Match\` makes a read of the current version a \`304\`; \`If-Match\` makes a \`PATCH\` or
@@ -251,7 +253,7 @@ are two clients.
 
 **Errors** are \`application/problem+json\` (RFC 9457) with a \`type\` URN \`urn:clients-api:problem:…\`, the
 \`requestId\` that is also in the \`X-Request-Id\` header, and for invalid fields \`errors\` with a JSON Pointer
-to each: the first ${MAX_LISTED_ERRORS}, \`detail\` counting the rest; a key is quoted in at most 100 characters. Unknown fields,
+to each: the first ${MAX_LISTED_ERRORS}, \`detail\` counting the rest; a key is quoted in at most ${MAX_QUOTED_CHARACTERS} characters. Unknown fields,
 \`userId\` included, are rejected with \`400\`. Each operation lists the problems it can answer with.`;
 
 const exampleFields = Object.entries(exampleClient).filter(([name]) => (FIELD_NAMES as string[]).includes(name));

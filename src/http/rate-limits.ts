@@ -13,8 +13,7 @@ export type RateLimitKind = keyof typeof RATE_LIMITS;
 /** Which limit counts a request: reads (`GET`, `HEAD`) or writes (everything else). */
 export const rateLimitKindOf = (method: string): RateLimitKind => (READS.has(method) ? "read" : "write");
 
-/** The limit as a RateLimit-Policy item (IETF draft-ietf-httpapi-ratelimit-headers): `"writes";q=60;w=60`. */
-export function rateLimitPolicyItem(kind: RateLimitKind): string {
-  const { policy, limit, period } = RATE_LIMITS[kind];
-  return `"${policy}";q=${limit};w=${period}`;
-}
+const policyItem = ({ policy, limit, period }: (typeof RATE_LIMITS)[RateLimitKind]) => `"${policy}";q=${limit};w=${period}`;
+
+/** Each limit as a RateLimit-Policy item (IETF draft-ietf-httpapi-ratelimit-headers): `"writes";q=60;w=60`. */
+export const RATE_LIMIT_POLICY: Record<RateLimitKind, string> = { write: policyItem(RATE_LIMITS.write), read: policyItem(RATE_LIMITS.read) };

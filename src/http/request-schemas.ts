@@ -12,8 +12,14 @@ z.config(en());
 // JSON Schema cannot see a length or a format in a pattern or a refinement: the document states them beside it.
 export const documented = (keywords: { maxLength?: number; format?: string }) => z.meta(keywords);
 
-export const CLIENT_ID_RULE = "1 to 64 characters of A-Z, a-z, 0-9, _ and -";
-export const clientId = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, `must be ${CLIENT_ID_RULE}`), documented({ maxLength: 64 }));
+export const MAX_CLIENT_ID_LENGTH = 64;
+export const CLIENT_ID_RULE = `1 to ${MAX_CLIENT_ID_LENGTH} characters of A-Z, a-z, 0-9, _ and -`;
+export const clientId = z
+  .string()
+  .check(
+    z.regex(new RegExp(`^[A-Za-z0-9_-]{1,${MAX_CLIENT_ID_LENGTH}}$`), `must be ${CLIENT_ID_RULE}`),
+    documented({ maxLength: MAX_CLIENT_ID_LENGTH }),
+  );
 
 // PostgreSQL text cannot hold NUL, and a lone surrogate has no UTF-8 form: refuse both here, as input
 // errors, rather than let the database fail on them.
@@ -34,7 +40,8 @@ const NOT_BLANK = [
   z.refine<string>((value) => VISIBLE.test(value), { message: "must not be blank", when: ({ issues }) => issues.length === 0 }),
 ];
 
-function valueOf(rule: FieldRule): Value {
+/** A field's value as its rule takes it: the response schema states the same rule. */
+export function fieldValue(rule: FieldRule): Value {
   if (rule.kind === "email") return z.email().check(z.maxLength(rule.maxLength));
   const trim = "trim" in rule ? [z.trim()] : [];
   const nonBlank = isRequired(rule) ? NOT_BLANK : [];
@@ -45,7 +52,7 @@ function valueOf(rule: FieldRule): Value {
 const fieldInputs = Object.fromEntries(
   FIELD_NAMES.map((name) => {
     const rule: FieldRule = CLIENT_FIELDS[name];
-    return [name, isRequired(rule) ? valueOf(rule) : z.nullish(valueOf(rule))];
+    return [name, isRequired(rule) ? fieldValue(rule) : z.nullish(fieldValue(rule))];
   }),
 ) as FieldInputs;
 

@@ -4,24 +4,22 @@
 import * as z from "zod/mini";
 import type { ClientFieldName } from "../db/schema";
 import { CLIENT_FIELDS, FIELD_NAMES, isRequired, type ClientJson, type FieldRule } from "./client-fields";
-import { entityTagOf } from "./entity-tag";
+import { ENTITY_TAG, entityTagOf } from "./entity-tag";
 import { PROBLEMS, type ProblemType } from "./problem";
-import { clientId, documented, MAX_CURSOR_LENGTH, PAGE_SIZE } from "./request-schemas";
+import { clientId, documented, fieldValue, MAX_CURSOR_LENGTH, PAGE_SIZE } from "./request-schemas";
 import { MAX_LISTED_ERRORS, MAX_QUOTED_CHARACTERS } from "./validation";
 
 export const timestamp = z.iso.datetime().check(documented({ maxLength: 24 }), z.describe("ISO 8601 timestamp in UTC, with milliseconds"));
 
-function valueOf(rule: FieldRule) {
-  const value = rule.kind === "email" ? z.email() : z.string();
-  const nonBlank = isRequired(rule) ? [z.minLength(1)] : [];
-  const trimmed = "trim" in rule ? [z.describe("Trimmed of surrounding white space")] : [];
-  const checked = value.check(...nonBlank, z.maxLength(rule.maxLength), ...trimmed);
-  return isRequired(rule) ? checked : z.nullable(checked);
+// A stored value meets its field's rule as the request did; an optional field reads `null` for none.
+function outputOf(rule: FieldRule) {
+  const value = fieldValue(rule).check(...("trim" in rule ? [z.describe("Trimmed of surrounding white space")] : []));
+  return isRequired(rule) ? value : z.nullable(value);
 }
 
-const fieldOutputs = Object.fromEntries(FIELD_NAMES.map((name) => [name, valueOf(CLIENT_FIELDS[name])])) as Record<
+const fieldOutputs = Object.fromEntries(FIELD_NAMES.map((name) => [name, outputOf(CLIENT_FIELDS[name])])) as Record<
   ClientFieldName,
-  ReturnType<typeof valueOf>
+  ReturnType<typeof outputOf>
 >;
 
 const exampleFields = Object.fromEntries(FIELD_NAMES.map((name) => [name, CLIENT_FIELDS[name].example]));
@@ -45,8 +43,8 @@ export const clientJson = z
     etag: z
       .string()
       .check(
-        z.regex(/^"[1-9][0-9]*"$/),
-        z.maxLength(18),
+        z.regex(new RegExp(ENTITY_TAG.pattern)),
+        z.maxLength(ENTITY_TAG.maxLength),
         z.describe("The client's ETag, as in the ETag header: send it in If-Match to change the client only as you saw it"),
       ),
   })

@@ -1,6 +1,7 @@
 import { zValidator } from "@hono/zod-validator";
 import type * as z from "zod/mini";
 import { raise, type FieldError, type Problem } from "./problem";
+import { CLIENT_ID_RULE } from "./request-schemas";
 import { described, type ValidationTarget } from "./route-meta";
 
 // A problem stays small whatever the request: it lists the first few field errors, counts the rest,
@@ -47,7 +48,7 @@ const VALIDATION_FAILED: Record<ValidationTarget, Problem> = {
   param: {
     type: "validation-failed",
     detail: "The path has invalid fields: /id.",
-    errors: [{ pointer: "/id", detail: "must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -" }],
+    errors: [{ pointer: "/id", detail: `must be ${CLIENT_ID_RULE}` }],
   },
 };
 

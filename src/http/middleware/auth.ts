@@ -8,6 +8,7 @@ import type { AppEnv } from "../app-env";
 import { fromBase64Url } from "../base64url";
 import { IdentityProviderUnavailableError, identityProviderKeys } from "../identity-provider-keys";
 import { INVALID_TOKEN_CHALLENGE, raise, RETRY_SOON, type Problem } from "../problem";
+import { keptIn } from "../../per-isolate";
 import { described } from "../route-meta";
 
 const IDENTITY_PROVIDER_ALGORITHMS: Parameters<typeof jwk>[0]["alg"] = ["RS256", "PS256", "ES256", "EdDSA"];
@@ -15,8 +16,8 @@ const IDENTITY_PROVIDER_ALGORITHMS: Parameters<typeof jwk>[0]["alg"] = ["RS256",
 // The subject becomes the owner of every row the caller writes: it must be text PostgreSQL stores as
 // sent. A NUL has no place in a text column and a lone surrogate no UTF-8 form (it would be stored as
 // U+FFFD, merging distinct subjects into one tenant); control characters have no business in an id.
-// 1 to 255 code points.
-const STORABLE_SUBJECT = /^[^\p{Cc}\p{Cs}]{1,255}$/u;
+export const MAX_SUBJECT_LENGTH = 255;
+const STORABLE_SUBJECT = new RegExp(`^[^\\p{Cc}\\p{Cs}]{1,${MAX_SUBJECT_LENGTH}}$`, "u");
 
 const bearerToken = (authorization: string | undefined) => authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
 
@@ -51,22 +52,17 @@ function isCanonical(token: string): boolean {
 // Hono's jwt() imports a secret given as text on every request: import it once per secret and isolate.
 const hs256Verifiers = new Map<string, MiddlewareHandler>();
 
-function hs256Verifier(secret: string): MiddlewareHandler {
-  let verify = hs256Verifiers.get(secret);
-  if (!verify) {
-    const key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
-    const verifyWithKey = key.then((imported) => jwt({ secret: imported, alg: "HS256" }));
-    verify = async (c, next) => (await verifyWithKey)(c, next);
-    hs256Verifiers.set(secret, verify);
-  }
-  return verify;
+function importHs256Verifier(secret: string): MiddlewareHandler {
+  const key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+  const verifyWithKey = key.then((imported) => jwt({ secret: imported, alg: "HS256" }));
+  return async (c, next) => (await verifyWithKey)(c, next);
 }
 
 // HS256 tokens are checked against JWT_SECRET. With an identity provider configured, tokens signed
 // asymmetrically are checked against its keys, and must carry its issuer and this API's audience.
 async function verifier({ secret, provider }: Config["auth"], token: string | undefined) {
   const header = tokenHeader(token);
-  if (!provider || header?.alg === "HS256") return hs256Verifier(secret);
+  if (!provider || header?.alg === "HS256") return keptIn(hs256Verifiers, secret, importHs256Verifier);
   let keys;
   try {
     keys = await identityProviderKeys(provider.jwksUrl, header?.kid);
@@ -87,7 +83,9 @@ const MISSING_TOKEN: Problem = {
 const invalidToken = (detail: string): Problem => ({ type: "unauthorized", detail, headers: INVALID_TOKEN_CHALLENGE });
 const BAD_TOKEN = invalidToken("The bearer token is invalid or expired.");
 const NO_EXPIRY = invalidToken("The token has no expiry (exp).");
-const BAD_SUBJECT = invalidToken("The token's subject (sub) must be 1 to 255 characters of text without control characters.");
+const BAD_SUBJECT = invalidToken(
+  `The token's subject (sub) must be 1 to ${MAX_SUBJECT_LENGTH} characters of text without control characters.`,
+);
 const KEYS_UNAVAILABLE: Problem = {
   type: "unavailable",
   detail: "The identity provider's keys could not be fetched.",

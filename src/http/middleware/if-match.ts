@@ -1,10 +1,9 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
-import { ENTITY_TAG_LIST_SCHEMA, parseEntityTags, versionOf } from "../entity-tag";
-import { raise, type Problem } from "../problem";
+import { badEntityTagList, ENTITY_TAG_LIST_SCHEMA, entityTagsIn, versionOf } from "../entity-tag";
 import { described } from "../route-meta";
 
-const BAD_IF_MATCH: Problem = { type: "bad-request", detail: 'The If-Match header must be "*" or a list of entity tags such as "42".' };
+const BAD_IF_MATCH = badEntityTagList("If-Match");
 
 /**
  * Reads If-Match into `expectedVersions`, the versions a conditional write may apply to. `*` asks only
@@ -14,9 +13,7 @@ const BAD_IF_MATCH: Problem = { type: "bad-request", detail: 'The If-Match heade
  */
 export const ifMatch = described(
   createMiddleware<AppEnv>(async (c, next) => {
-    const header = c.req.header("If-Match");
-    const tags = header === undefined ? undefined : parseEntityTags(header);
-    if (header !== undefined && tags === undefined) throw raise(BAD_IF_MATCH);
+    const tags = entityTagsIn(c, "If-Match", BAD_IF_MATCH);
     if (tags !== undefined && tags !== "*") {
       const strong = tags.filter((tag) => !tag.weak).map(versionOf);
       c.set("expectedVersions", strong.filter((version) => version !== undefined));

@@ -1,13 +1,9 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
-import { ENTITY_TAG_LIST_SCHEMA, parseEntityTags } from "../entity-tag";
-import { raise, type Problem } from "../problem";
+import { badEntityTagList, ENTITY_TAG_LIST_SCHEMA, entityTagsIn } from "../entity-tag";
 import { described } from "../route-meta";
 
-const BAD_IF_NONE_MATCH: Problem = {
-  type: "bad-request",
-  detail: 'The If-None-Match header must be "*" or a list of entity tags such as "42".',
-};
+const BAD_IF_NONE_MATCH = badEntityTagList("If-None-Match");
 
 /**
  * Conditional GET: a 200 whose ETag matches If-None-Match (weakly, or `*`) becomes a 304 with that ETag
@@ -16,9 +12,7 @@ const BAD_IF_NONE_MATCH: Problem = {
  */
 export const notModified = described(
   createMiddleware<AppEnv>(async (c, next) => {
-    const header = c.req.header("If-None-Match");
-    const tags = header === undefined ? undefined : parseEntityTags(header);
-    if (header !== undefined && tags === undefined) throw raise(BAD_IF_NONE_MATCH);
+    const tags = entityTagsIn(c, "If-None-Match", BAD_IF_NONE_MATCH);
     await next();
     const current = c.res.headers.get("ETag");
     if (tags === undefined || c.res.status !== 200 || current === null) return;

@@ -1,5 +1,5 @@
 import { createMiddleware } from "hono/factory";
-import { rateLimitKindOf, rateLimitPolicyItem } from "../rate-limits";
+import { RATE_LIMIT_POLICY, rateLimitKindOf } from "../rate-limits";
 import { described } from "../route-meta";
 
 /**
@@ -9,7 +9,7 @@ import { described } from "../route-meta";
  */
 export const rateLimitPolicy = described(
   createMiddleware(async (c, next) => {
-    c.header("RateLimit-Policy", rateLimitPolicyItem(rateLimitKindOf(c.req.method)));
+    c.header("RateLimit-Policy", RATE_LIMIT_POLICY[rateLimitKindOf(c.req.method)]);
     await next();
   }),
   { sets: ["RateLimit-Policy"] },

@@ -1,3 +1,4 @@
+import type { Context } from "hono";
 import { Hono } from "hono/tiny";
 import { createClient, createClientWithKey, deleteClient, findClient, listClients, updateClient } from "../../db/clients";
 import type { ClientRow } from "../../db/schema";
@@ -5,7 +6,6 @@ import { log } from "../../log";
 import type { AppEnv } from "../app-env";
 import { toClientJson } from "../client-fields";
 import { cursorKey, decodeCursor, encodeCursor } from "../cursor";
-import { entityTagOf } from "../entity-tag";
 import { FIELD_TAKEN, KEY_REUSED, STALE_VERSION } from "../errors";
 import { idempotencyKey } from "../middleware/idempotency-key";
 import { ifMatch } from "../middleware/if-match";
@@ -19,8 +19,11 @@ import { validate } from "../validation";
 const CLIENT_NOT_FOUND: Problem = { type: "not-found", detail: "You have no client with this id." };
 const KEYED_CLIENT_DELETED: Problem = { type: "not-found", detail: "The client this Idempotency-Key created has been deleted since." };
 
-/** The headers of a response that carries one client. */
-const clientHeaders = (row: ClientRow, headers: Record<string, string> = {}) => ({ ETag: entityTagOf(row.version), ...headers });
+/** A response that carries one client: its JSON, and its ETag in the header too. */
+function clientResponse(c: Context<AppEnv>, row: ClientRow, status: 200 | 201, headers: Record<string, string> = {}) {
+  const client = toClientJson(row);
+  return c.json({ client }, status, { ETag: client.etag, ...headers });
+}
 const FOREIGN_CURSOR: Problem = {
   type: "validation-failed",
   detail: "The query string has invalid fields: /cursor.",
@@ -41,9 +44,9 @@ export const clientsRoutes = new Hono<AppEnv>()
     c.set("outcome", created ? "created" : "existing");
     if (!created) {
       log("warn", "create resolved to the existing row", c.var.requestId, { clientId: client.id });
-      return c.json({ client: toClientJson(client) }, 200, clientHeaders(client));
+      return clientResponse(c, client, 200);
     }
-    return c.json({ client: toClientJson(client) }, 201, clientHeaders(client, { Location: `/api/clients/${client.id}` }));
+    return clientResponse(c, client, 201, { Location: `/api/clients/${client.id}` });
   })
   .get("/", validate("query", listClientsQuery), async (c) => {
     const { limit, cursor } = c.req.valid("query");
@@ -62,13 +65,13 @@ export const clientsRoutes = new Hono<AppEnv>()
     const { id } = c.req.valid("param");
     const client = await findClient(c.var.db, c.var.userId, id);
     if (!client) throw raise(CLIENT_NOT_FOUND);
-    return c.json({ client: toClientJson(client) }, 200, clientHeaders(client));
+    return clientResponse(c, client, 200);
   })
   .patch("/:id", validate("param", clientParams), ifMatch, jsonBody, validate("json", updateClientBody), async (c) => {
     const { id } = c.req.valid("param");
     const client = await updateClient(c.var.db, c.var.userId, id, c.req.valid("json"), c.var.expectedVersions);
     if (!client) throw raise(CLIENT_NOT_FOUND);
-    return c.json({ client: toClientJson(client) }, 200, clientHeaders(client));
+    return clientResponse(c, client, 200);
   })
   .delete("/:id", validate("param", clientParams), ifMatch, async (c) => {
     const { id } = c.req.valid("param");

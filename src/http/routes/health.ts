@@ -31,7 +31,7 @@ export const healthOperations = /* @__PURE__ */ (() => ({
     tags: ["health"],
     summary: "Check the worker and that its database can serve the API",
     description:
-      "Needs no token: for load balancers and uptime checks. The database is asked whether the worker's role may read and write `clients`; each isolate asks at most once every 3 seconds and answers the calls in between with that answer.",
+      `Needs no token: for load balancers and uptime checks. The database is asked whether the worker's role may read and write \`clients\`; each isolate asks at most once every ${HEALTH_CHECK_MAX_AGE_MS / 1000} seconds and answers the calls in between with that answer.`,
     security: [],
     responses: { 200: { description: "Up, and the database can serve the API.", content: "Health" } },
   },
