@@ -350,7 +350,208 @@ export interface components {
             }[];
         };
     };
-    responses: never;
+    responses: {
+        /**
+         * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be a postgres:// or postgresql:// connection string.
+         *
+         *     `internal`: An unexpected error occurred.
+         */
+        Problem500: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem500"];
+            };
+        };
+        /** @description `unavailable`: The database is unavailable. Retry shortly. */
+        Problem503: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "Retry-After": components["headers"]["Retry-After"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem503"];
+            };
+        };
+        /**
+         * @description `bad-request`: The Idempotency-Key header must be 1 to 255 visible ASCII characters.
+         *
+         *     `malformed-json`: The request body is not valid JSON.
+         *
+         *     `validation-failed`: The request body has invalid fields: /userId.
+         *
+         *     `validation-failed`: The query string has invalid fields: /limit.
+         *
+         *     `validation-failed`: The query string has invalid fields: /cursor.
+         *
+         *     `validation-failed`: The path has invalid fields: /id.
+         *
+         *     `bad-request`: The If-None-Match header must be "*" or a list of entity tags such as "42".
+         *
+         *     `bad-request`: The If-Match header must be "*" or a list of entity tags such as "42".
+         */
+        Problem400_RateLimitPolicy: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem400"];
+            };
+        };
+        /**
+         * @description `unauthorized`: Send a bearer token in the Authorization header.
+         *
+         *     `unauthorized`: The bearer token is invalid or expired.
+         *
+         *     `unauthorized`: The token has no expiry (exp).
+         *
+         *     `unauthorized`: The token's subject (sub) must be 1 to 255 characters of text without control characters.
+         */
+        Problem401_RateLimitPolicy: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem401"];
+            };
+        };
+        /**
+         * @description `not-found`: The client this Idempotency-Key created has been deleted since.
+         *
+         *     `not-found`: You have no client with this id.
+         */
+        Problem404_RateLimitPolicy: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem404"];
+            };
+        };
+        /** @description `conflict`: The email is already used by another of your clients. */
+        Problem409_RateLimitPolicy: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem409"];
+            };
+        };
+        /**
+         * @description `payload-too-large`: The request body exceeds 16384 bytes.
+         *
+         *     A body over the Cloudflare plan's limit (100 MB on Free and Pro) is refused by Cloudflare's edge itself, with a page of its own (`text/html`), before the worker runs.
+         */
+        Problem413_RateLimitPolicy: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem413"];
+                "text/html": string;
+            };
+        };
+        /** @description `unsupported-media-type`: Send the body as application/json. */
+        Problem415_RateLimitPolicy: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem415"];
+            };
+        };
+        /** @description `idempotency-key-reused`: This Idempotency-Key was sent before with other fields: nothing was written. Use a new key for a new client. */
+        Problem422_RateLimitPolicy: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem422"];
+            };
+        };
+        /** @description `rate-limited`: Too many requests from this user. Retry after the time in Retry-After. */
+        Problem429_RateLimitPolicy: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "Retry-After": components["headers"]["Retry-After"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem429"];
+            };
+        };
+        /**
+         * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be a postgres:// or postgresql:// connection string.
+         *
+         *     `internal`: An unexpected error occurred.
+         */
+        Problem500_RateLimitPolicy: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem500"];
+            };
+        };
+        /**
+         * @description `unavailable`: The identity provider's keys could not be fetched.
+         *
+         *     `unavailable`: The database is unavailable. Retry shortly.
+         */
+        Problem503_RateLimitPolicy: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "Retry-After": components["headers"]["Retry-After"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem503"];
+            };
+        };
+        /** @description `precondition-failed`: The client has changed since the ETag in If-Match: nothing was written. Read it again. */
+        Problem412_RateLimitPolicy: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem412"];
+            };
+        };
+        /** @description The URL is longer than the platform takes (Cloudflare: 16 KB; `wrangler dev`: its own limit). Answered by Cloudflare's edge, or locally by the runtime, before the worker runs: a page of its own, not `application/problem+json`. */
+        UrlTooLong: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "text/html": string;
+                "text/plain": string;
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: {
@@ -390,41 +591,15 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description The URL is longer than the platform takes (Cloudflare: 16 KB; `wrangler dev`: its own limit). Answered by Cloudflare's edge, or locally by the runtime, before the worker runs: a page of its own, not `application/problem+json`. */
-            414: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/html": string;
-                    "text/plain": string;
-                };
-            };
+            414: components["responses"]["UrlTooLong"];
             /**
              * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be a postgres:// or postgresql:// connection string.
              *
              *     `internal`: An unexpected error occurred.
              */
-            500: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem500"];
-                };
-            };
+            500: components["responses"]["Problem500"];
             /** @description `unavailable`: The database is unavailable. Retry shortly. */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem503"];
-                };
-            };
+            503: components["responses"]["Problem503"];
         };
     };
     listClients: {
@@ -457,16 +632,7 @@ export interface operations {
              *
              *     `validation-failed`: The query string has invalid fields: /cursor.
              */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem400"];
-                };
-            };
+            400: components["responses"]["Problem400_RateLimitPolicy"];
             /**
              * @description `unauthorized`: Send a bearer token in the Authorization header.
              *
@@ -476,70 +642,22 @@ export interface operations {
              *
              *     `unauthorized`: The token's subject (sub) must be 1 to 255 characters of text without control characters.
              */
-            401: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem401"];
-                };
-            };
-            /** @description The URL is longer than the platform takes (Cloudflare: 16 KB; `wrangler dev`: its own limit). Answered by Cloudflare's edge, or locally by the runtime, before the worker runs: a page of its own, not `application/problem+json`. */
-            414: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/html": string;
-                    "text/plain": string;
-                };
-            };
+            401: components["responses"]["Problem401_RateLimitPolicy"];
+            414: components["responses"]["UrlTooLong"];
             /** @description `rate-limited`: Too many requests from this user. Retry after the time in Retry-After. */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem429"];
-                };
-            };
+            429: components["responses"]["Problem429_RateLimitPolicy"];
             /**
              * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be a postgres:// or postgresql:// connection string.
              *
              *     `internal`: An unexpected error occurred.
              */
-            500: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem500"];
-                };
-            };
+            500: components["responses"]["Problem500_RateLimitPolicy"];
             /**
              * @description `unavailable`: The identity provider's keys could not be fetched.
              *
              *     `unavailable`: The database is unavailable. Retry shortly.
              */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem503"];
-                };
-            };
+            503: components["responses"]["Problem503_RateLimitPolicy"];
         };
     };
     createClient: {
@@ -593,16 +711,7 @@ export interface operations {
              *
              *     `validation-failed`: The request body has invalid fields: /userId.
              */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem400"];
-                };
-            };
+            400: components["responses"]["Problem400_RateLimitPolicy"];
             /**
              * @description `unauthorized`: Send a bearer token in the Authorization header.
              *
@@ -612,130 +721,36 @@ export interface operations {
              *
              *     `unauthorized`: The token's subject (sub) must be 1 to 255 characters of text without control characters.
              */
-            401: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem401"];
-                };
-            };
+            401: components["responses"]["Problem401_RateLimitPolicy"];
             /** @description `not-found`: The client this Idempotency-Key created has been deleted since. */
-            404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem404"];
-                };
-            };
+            404: components["responses"]["Problem404_RateLimitPolicy"];
             /** @description `conflict`: The email is already used by another of your clients. */
-            409: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem409"];
-                };
-            };
+            409: components["responses"]["Problem409_RateLimitPolicy"];
             /**
              * @description `payload-too-large`: The request body exceeds 16384 bytes.
              *
              *     A body over the Cloudflare plan's limit (100 MB on Free and Pro) is refused by Cloudflare's edge itself, with a page of its own (`text/html`), before the worker runs.
              */
-            413: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem413"];
-                    "text/html": string;
-                };
-            };
-            /** @description The URL is longer than the platform takes (Cloudflare: 16 KB; `wrangler dev`: its own limit). Answered by Cloudflare's edge, or locally by the runtime, before the worker runs: a page of its own, not `application/problem+json`. */
-            414: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/html": string;
-                    "text/plain": string;
-                };
-            };
+            413: components["responses"]["Problem413_RateLimitPolicy"];
+            414: components["responses"]["UrlTooLong"];
             /** @description `unsupported-media-type`: Send the body as application/json. */
-            415: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem415"];
-                };
-            };
+            415: components["responses"]["Problem415_RateLimitPolicy"];
             /** @description `idempotency-key-reused`: This Idempotency-Key was sent before with other fields: nothing was written. Use a new key for a new client. */
-            422: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem422"];
-                };
-            };
+            422: components["responses"]["Problem422_RateLimitPolicy"];
             /** @description `rate-limited`: Too many requests from this user. Retry after the time in Retry-After. */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem429"];
-                };
-            };
+            429: components["responses"]["Problem429_RateLimitPolicy"];
             /**
              * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be a postgres:// or postgresql:// connection string.
              *
              *     `internal`: An unexpected error occurred.
              */
-            500: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem500"];
-                };
-            };
+            500: components["responses"]["Problem500_RateLimitPolicy"];
             /**
              * @description `unavailable`: The identity provider's keys could not be fetched.
              *
              *     `unavailable`: The database is unavailable. Retry shortly.
              */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem503"];
-                };
-            };
+            503: components["responses"]["Problem503_RateLimitPolicy"];
         };
     };
     getClient: {
@@ -783,16 +798,7 @@ export interface operations {
              *
              *     `bad-request`: The If-None-Match header must be "*" or a list of entity tags such as "42".
              */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem400"];
-                };
-            };
+            400: components["responses"]["Problem400_RateLimitPolicy"];
             /**
              * @description `unauthorized`: Send a bearer token in the Authorization header.
              *
@@ -802,81 +808,24 @@ export interface operations {
              *
              *     `unauthorized`: The token's subject (sub) must be 1 to 255 characters of text without control characters.
              */
-            401: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem401"];
-                };
-            };
+            401: components["responses"]["Problem401_RateLimitPolicy"];
             /** @description `not-found`: You have no client with this id. */
-            404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem404"];
-                };
-            };
-            /** @description The URL is longer than the platform takes (Cloudflare: 16 KB; `wrangler dev`: its own limit). Answered by Cloudflare's edge, or locally by the runtime, before the worker runs: a page of its own, not `application/problem+json`. */
-            414: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/html": string;
-                    "text/plain": string;
-                };
-            };
+            404: components["responses"]["Problem404_RateLimitPolicy"];
+            414: components["responses"]["UrlTooLong"];
             /** @description `rate-limited`: Too many requests from this user. Retry after the time in Retry-After. */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem429"];
-                };
-            };
+            429: components["responses"]["Problem429_RateLimitPolicy"];
             /**
              * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be a postgres:// or postgresql:// connection string.
              *
              *     `internal`: An unexpected error occurred.
              */
-            500: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem500"];
-                };
-            };
+            500: components["responses"]["Problem500_RateLimitPolicy"];
             /**
              * @description `unavailable`: The identity provider's keys could not be fetched.
              *
              *     `unavailable`: The database is unavailable. Retry shortly.
              */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem503"];
-                };
-            };
+            503: components["responses"]["Problem503_RateLimitPolicy"];
         };
     };
     deleteClient: {
@@ -911,16 +860,7 @@ export interface operations {
              *
              *     `bad-request`: The If-Match header must be "*" or a list of entity tags such as "42".
              */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem400"];
-                };
-            };
+            400: components["responses"]["Problem400_RateLimitPolicy"];
             /**
              * @description `unauthorized`: Send a bearer token in the Authorization header.
              *
@@ -930,92 +870,26 @@ export interface operations {
              *
              *     `unauthorized`: The token's subject (sub) must be 1 to 255 characters of text without control characters.
              */
-            401: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem401"];
-                };
-            };
+            401: components["responses"]["Problem401_RateLimitPolicy"];
             /** @description `not-found`: You have no client with this id. */
-            404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem404"];
-                };
-            };
+            404: components["responses"]["Problem404_RateLimitPolicy"];
             /** @description `precondition-failed`: The client has changed since the ETag in If-Match: nothing was written. Read it again. */
-            412: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem412"];
-                };
-            };
-            /** @description The URL is longer than the platform takes (Cloudflare: 16 KB; `wrangler dev`: its own limit). Answered by Cloudflare's edge, or locally by the runtime, before the worker runs: a page of its own, not `application/problem+json`. */
-            414: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/html": string;
-                    "text/plain": string;
-                };
-            };
+            412: components["responses"]["Problem412_RateLimitPolicy"];
+            414: components["responses"]["UrlTooLong"];
             /** @description `rate-limited`: Too many requests from this user. Retry after the time in Retry-After. */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem429"];
-                };
-            };
+            429: components["responses"]["Problem429_RateLimitPolicy"];
             /**
              * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be a postgres:// or postgresql:// connection string.
              *
              *     `internal`: An unexpected error occurred.
              */
-            500: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem500"];
-                };
-            };
+            500: components["responses"]["Problem500_RateLimitPolicy"];
             /**
              * @description `unavailable`: The identity provider's keys could not be fetched.
              *
              *     `unavailable`: The database is unavailable. Retry shortly.
              */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem503"];
-                };
-            };
+            503: components["responses"]["Problem503_RateLimitPolicy"];
         };
     };
     updateClient: {
@@ -1061,16 +935,7 @@ export interface operations {
              *
              *     `validation-failed`: The request body has invalid fields: /userId.
              */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem400"];
-                };
-            };
+            400: components["responses"]["Problem400_RateLimitPolicy"];
             /**
              * @description `unauthorized`: Send a bearer token in the Authorization header.
              *
@@ -1080,130 +945,36 @@ export interface operations {
              *
              *     `unauthorized`: The token's subject (sub) must be 1 to 255 characters of text without control characters.
              */
-            401: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem401"];
-                };
-            };
+            401: components["responses"]["Problem401_RateLimitPolicy"];
             /** @description `not-found`: You have no client with this id. */
-            404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem404"];
-                };
-            };
+            404: components["responses"]["Problem404_RateLimitPolicy"];
             /** @description `conflict`: The email is already used by another of your clients. */
-            409: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem409"];
-                };
-            };
+            409: components["responses"]["Problem409_RateLimitPolicy"];
             /** @description `precondition-failed`: The client has changed since the ETag in If-Match: nothing was written. Read it again. */
-            412: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem412"];
-                };
-            };
+            412: components["responses"]["Problem412_RateLimitPolicy"];
             /**
              * @description `payload-too-large`: The request body exceeds 16384 bytes.
              *
              *     A body over the Cloudflare plan's limit (100 MB on Free and Pro) is refused by Cloudflare's edge itself, with a page of its own (`text/html`), before the worker runs.
              */
-            413: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem413"];
-                    "text/html": string;
-                };
-            };
-            /** @description The URL is longer than the platform takes (Cloudflare: 16 KB; `wrangler dev`: its own limit). Answered by Cloudflare's edge, or locally by the runtime, before the worker runs: a page of its own, not `application/problem+json`. */
-            414: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/html": string;
-                    "text/plain": string;
-                };
-            };
+            413: components["responses"]["Problem413_RateLimitPolicy"];
+            414: components["responses"]["UrlTooLong"];
             /** @description `unsupported-media-type`: Send the body as application/json. */
-            415: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem415"];
-                };
-            };
+            415: components["responses"]["Problem415_RateLimitPolicy"];
             /** @description `rate-limited`: Too many requests from this user. Retry after the time in Retry-After. */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem429"];
-                };
-            };
+            429: components["responses"]["Problem429_RateLimitPolicy"];
             /**
              * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be a postgres:// or postgresql:// connection string.
              *
              *     `internal`: An unexpected error occurred.
              */
-            500: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem500"];
-                };
-            };
+            500: components["responses"]["Problem500_RateLimitPolicy"];
             /**
              * @description `unavailable`: The identity provider's keys could not be fetched.
              *
              *     `unavailable`: The database is unavailable. Retry shortly.
              */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem503"];
-                };
-            };
+            503: components["responses"]["Problem503_RateLimitPolicy"];
         };
     };
 }

@@ -174,20 +174,41 @@ const example = ({ type, detail, errors }: Problem) => ({
   ...(errors && { errors }),
 });
 
-// The problems of one status that an operation may answer with: each one's type and detail, and each as an
-// example. A header is listed when all of them send it.
-function problemResponse(status: number, problems: Problem[], alwaysSet: readonly string[] = []) {
-  const headers = Object.keys(problems[0]?.headers ?? {}).filter((name) => problems.every((problem) => name in (problem.headers ?? {})));
-  return {
-    description: problems.map(({ type, detail }) => `\`${type}\`: ${detail}`).join("\n\n"),
-    headers: headerRefs([...headers, ...alwaysSet]),
-    content: {
-      "application/problem+json": {
-        schema: ref(problemComponent(status)),
-        examples: Object.fromEntries(problems.map((problem, index) => [`${problem.type}-${index + 1}`, { value: example(problem) }])),
-      },
-    },
-  };
+const problemsText = (problems: Problem[]) => problems.map(({ type, detail }) => `\`${type}\`: ${detail}`).join("\n\n");
+
+// Problem responses are components, one per status and set of headers, shared by the operations: each
+// operation's reference names only the problems it may answer with. A header is listed when all of a
+// component's problems send it.
+class ProblemResponses {
+  private readonly shared = new Map<string, { status: number; problems: Set<Problem>; alwaysSet: readonly string[] }>();
+
+  /** The operation's answer of `status`: a reference to the shared response, with its own problems' details. */
+  refer(status: number, problems: Problem[], alwaysSet: readonly string[]) {
+    const name = `${problemComponent(status)}${alwaysSet.map((header) => `_${header.replace(/\W/g, "")}`).join("")}`;
+    const entry = this.shared.get(name) ?? { status, problems: new Set<Problem>(), alwaysSet };
+    for (const problem of problems) entry.problems.add(problem);
+    this.shared.set(name, entry);
+    return { $ref: `#/components/responses/${name}`, description: platformNote(status, problemsText(problems)) };
+  }
+
+  components() {
+    return Object.fromEntries(
+      [...this.shared].map(([name, { status, problems: set, alwaysSet }]) => {
+        const problems = [...set];
+        const headers = Object.keys(problems[0]?.headers ?? {}).filter((header) => problems.every((problem) => header in (problem.headers ?? {})));
+        const examples = Object.fromEntries(problems.map((problem, index) => [`${problem.type}-${index + 1}`, { value: example(problem) }]));
+        const content = { "application/problem+json": { schema: ref(problemComponent(status)), examples } };
+        return [
+          name,
+          {
+            description: platformNote(status, problemsText(problems)),
+            headers: headerRefs([...headers, ...alwaysSet]),
+            content: status === 413 ? { ...content, "text/html": PLATFORM_PAGE } : content,
+          },
+        ];
+      }),
+    );
+  }
 }
 
 // ---- what the platform answers before the worker does (docs/api.md) -------------------------------
@@ -205,18 +226,7 @@ const URL_TOO_LONG = {
 const BODY_OVER_PLAN =
   "A body over the Cloudflare plan's limit (100 MB on Free and Pro) is refused by Cloudflare's edge itself, with a page of its own (`text/html`), before the worker runs.";
 
-type Responses = Record<string, { description: string; content?: Record<string, unknown> }>;
-
-function withPlatformAnswers(responses: Responses): Responses {
-  const tooLarge = responses[413];
-  return {
-    ...responses,
-    ...(tooLarge && {
-      413: { ...tooLarge, description: `${tooLarge.description}\n\n${BODY_OVER_PLAN}`, content: { ...tooLarge.content, "text/html": PLATFORM_PAGE } },
-    }),
-    414: URL_TOO_LONG,
-  };
-}
+const platformNote = (status: number, description: string) => (status === 413 ? `${description}\n\n${BODY_OVER_PLAN}` : description);
 
 function groupByStatus(problems: Problem[]): Map<number, Problem[]> {
   const byStatus = new Map<number, Problem[]>();
@@ -276,6 +286,7 @@ export function openApiDocument(app: Hono<any, any, any>, operations: Operations
   }
 
   const inputs: Record<string, z.ZodMiniType> = {};
+  const problemResponses = new ProblemResponses();
   const allProblems: Problem[] = [];
   const paths: Record<string, Record<string, unknown>> = {};
   for (const { method, path, handlers } of routes) {
@@ -318,7 +329,7 @@ export function openApiDocument(app: Hono<any, any, any>, operations: Operations
             },
           },
         }),
-        responses: withPlatformAnswers({
+        responses: {
           ...Object.fromEntries(
             Object.entries({ ...responses, ...answers } as Operation["responses"]).map(([status, { description, content, headers = [] }]) => [
               status,
@@ -329,8 +340,9 @@ export function openApiDocument(app: Hono<any, any, any>, operations: Operations
               },
             ]),
           ),
-          ...Object.fromEntries([...groupByStatus(problems)].map(([status, list]) => [status, problemResponse(status, list, alwaysSet)])),
-        }),
+          ...Object.fromEntries([...groupByStatus(problems)].map(([status, list]) => [status, problemResponses.refer(status, list, alwaysSet)])),
+          414: { $ref: "#/components/responses/UrlTooLong" },
+        },
       },
     };
   }
@@ -366,6 +378,7 @@ export function openApiDocument(app: Hono<any, any, any>, operations: Operations
         }),
       },
       headers: headerComponents(everyProblem),
+      responses: { ...problemResponses.components(), UrlTooLong: URL_TOO_LONG },
     },
   };
 }
