@@ -2,8 +2,8 @@
 // database round trips (the gateway's counters) and in latency. Their statements are our worker's own,
 // so there is no floor to compare with; the round trips are the figures the docs promise.
 import type { GatewayStats } from "../local/gateway/gateway";
-import { countStatuses, inPool, latency, statusMismatches, timed, type Latency } from "./load";
-import type { Answer } from "./scenarios";
+import { countStatuses, inPool, latency, statusMismatches, type Latency } from "./load";
+import { call, type Answer, type Answered } from "./scenarios";
 import type { WorkerTarget } from "./worker-target";
 
 export type ConditionalRun = {
@@ -17,63 +17,41 @@ export type ConditionalRun = {
   failures: string[];
 };
 
-export const CONDITIONAL_SCENARIOS = {
-  newKey: "POST, new Idempotency-Key",
-  replayedKey: "POST, replayed Idempotency-Key",
-  currentIfMatch: "PATCH, current If-Match",
-  staleIfMatch: "PATCH, stale If-Match (412)",
-} as const;
-
 export async function conditionalRequests(
   target: WorkerTarget,
   stats: () => GatewayStats,
   prefix: string,
   { count, concurrency }: { count: number; concurrency: number },
 ): Promise<ConditionalRun[]> {
-  const keys = Array.from({ length: count }, (_, i) => `${prefix}key-${i}`);
-  const created: Answer[] = [];
-
-  async function run<T>(
+  async function measure<T>(
     scenario: string,
     items: readonly T[],
     send: (item: T) => Promise<Answer>,
     expected: { status: number; roundTrips: number },
-  ): Promise<ConditionalRun> {
+  ): Promise<{ run: ConditionalRun; answers: Answered[] }> {
     const before = stats().requests;
-    const answers: Answer[] = [];
-    const samples = await inPool(items, concurrency, (item) =>
-      timed(async () => {
-        const answer = await send(item);
-        answers.push(answer);
-        return answer.status;
-      }),
-    );
-    const statuses = countStatuses(samples);
+    const answers = await inPool(items, concurrency, (item) => call(() => send(item)));
+    const statuses = countStatuses(answers);
     const roundTripsPerRequest = (stats().requests - before) / items.length;
     const failures = statusMismatches(statuses, { [expected.status]: items.length });
     if (roundTripsPerRequest > expected.roundTrips) failures.push(`${roundTripsPerRequest} round trips a request, expected ${expected.roundTrips}`);
-    return { scenario, requests: items.length, statuses, latency: latency(samples), roundTripsPerRequest, expectedRoundTrips: expected.roundTrips, failures };
+    const run = { scenario, requests: items.length, statuses, latency: latency(answers), roundTripsPerRequest, expectedRoundTrips: expected.roundTrips, failures };
+    return { run, answers };
   }
 
-  const runs = [
-    await run(CONDITIONAL_SCENARIOS.newKey, keys, async (key) => {
-      const answer = await target.createWithKey(`Client ${key}`, key);
-      created.push(answer);
-      return answer;
-    }, { status: 201, roundTrips: 1 }),
-    await run(CONDITIONAL_SCENARIOS.replayedKey, keys, (key) => target.createWithKey(`Client ${key}`, key), { status: 200, roundTrips: 2 }),
-  ];
-  const clients = created.flatMap((answer) => (answer.client?.etag ? [{ id: answer.client.id, etag: answer.client.etag }] : []));
-  runs.push(
-    await run(CONDITIONAL_SCENARIOS.currentIfMatch, clients, ({ id, etag }) => target.patchIfMatch(id, { company: "Changed" }, etag), {
-      status: 200,
-      roundTrips: 1,
-    }),
-    // The tags the creates returned, all stale now.
-    await run(CONDITIONAL_SCENARIOS.staleIfMatch, clients, ({ id, etag }) => target.patchIfMatch(id, { company: "Lost" }, etag), {
-      status: 412,
-      roundTrips: 2,
-    }),
-  );
-  return runs;
+  const keys = Array.from({ length: count }, (_, i) => `${prefix}key-${i}`);
+  const createKey = (key: string) => target.createWithKey(`Client ${key}`, key);
+  const newKeys = await measure("POST, new Idempotency-Key", keys, createKey, { status: 201, roundTrips: 1 });
+  const replayedKeys = await measure("POST, replayed Idempotency-Key", keys, createKey, { status: 200, roundTrips: 2 });
+  const clients = newKeys.answers.flatMap(({ client }) => (client?.etag ? [{ id: client.id, etag: client.etag }] : []));
+  const currentTags = await measure("PATCH, current If-Match", clients, ({ id, etag }) => target.patchIfMatch(id, { company: "Changed" }, etag), {
+    status: 200,
+    roundTrips: 1,
+  });
+  // The tags the creates returned, all stale now.
+  const staleTags = await measure("PATCH, stale If-Match (412)", clients, ({ id, etag }) => target.patchIfMatch(id, { company: "Lost" }, etag), {
+    status: 412,
+    roundTrips: 2,
+  });
+  return [newKeys, replayedKeys, currentTags, staleTags].map(({ run }) => run);
 }

@@ -87,36 +87,48 @@ export class Inspector {
 
 export type ProfileEntry = { function: string; selfMs: number; share: number };
 
-/** Functions by self time; `share` is of all busy time. `locate` names a frame's place in the sources. */
-export function topFunctions(profile: CpuProfile, count: number, locate?: Locate): ProfileEntry[] {
-  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
-  // Samples at the root (no JavaScript or runtime code on the stack) or "(idle)" are idle time.
-  const children = new Set(profile.nodes.flatMap((node) => node.children ?? []));
+export type PartEntry = { part: string; selfMs: number; share: number };
+
+/** A profile's call tree: its nodes by id, and each node's parent (the root has none). */
+type CallTree = { nodes: Map<number, CpuProfileNode>; parents: Map<number, number> };
+
+/**
+ * Busy time summed by the key `keyOf` gives each sample's node, most first; `share` is of all busy time.
+ * Samples at the root (no JavaScript or runtime code on the stack) or "(idle)" are idle time.
+ */
+function selfTimeBy(profile: CpuProfile, keyOf: (node: CpuProfileNode, tree: CallTree) => string): { key: string; selfMs: number; share: number }[] {
+  const tree: CallTree = { nodes: new Map(profile.nodes.map((node) => [node.id, node])), parents: new Map() };
+  for (const node of profile.nodes) for (const child of node.children ?? []) tree.parents.set(child, node.id);
   const selfMs = new Map<string, number>();
-  profile.samples.forEach((nodeId, i) => {
-    const frame = nodes.get(nodeId)?.callFrame;
-    if (!frame || !children.has(nodeId) || frame.functionName === "(idle)") return;
-    // Native functions (runtime APIs, bindings) carry their caller's script with no position (-1).
-    const where =
-      frame.url && frame.lineNumber >= 0
-        ? ` ${locate?.(frame) ?? `${frame.url.split("/").pop()}:${frame.lineNumber + 1}:${frame.columnNumber + 1}`}`
-        : "";
-    const name = `${frame.functionName || "(anonymous)"}${where}`;
-    selfMs.set(name, (selfMs.get(name) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+  profile.samples.forEach((id, i) => {
+    const node = tree.nodes.get(id);
+    if (!node || !tree.parents.has(id) || node.callFrame.functionName === "(idle)") return;
+    const key = keyOf(node, tree);
+    selfMs.set(key, (selfMs.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
   });
   const busy = [...selfMs.values()].reduce((sum, ms) => sum + ms, 0);
-  return [...selfMs]
-    .sort((a, b) => b[1] - a[1])
+  return [...selfMs].sort((a, b) => b[1] - a[1]).map(([key, ms]) => ({ key, selfMs: ms, share: ms / busy }));
+}
+
+/** Native functions (runtime APIs, bindings) carry their caller's script with no position (-1). */
+const hasPosition = (frame: CallFrame) => Boolean(frame.url) && frame.lineNumber >= 0;
+
+/** Functions by self time. `locate` names a frame's place in the sources. */
+export function topFunctions(profile: CpuProfile, count: number, locate?: Locate): ProfileEntry[] {
+  return selfTimeBy(profile, ({ callFrame: frame }) => {
+    const where = hasPosition(frame)
+      ? ` ${locate?.(frame) ?? `${frame.url.split("/").pop()}:${frame.lineNumber + 1}:${frame.columnNumber + 1}`}`
+      : "";
+    return `${frame.functionName || "(anonymous)"}${where}`;
+  })
     .slice(0, count)
-    .map(([name, ms]) => ({ function: name, selfMs: ms, share: ms / busy }));
+    .map(({ key, selfMs, share }) => ({ function: key, selfMs, share }));
 }
 
 /** Busy (not idle) time in a profile, in milliseconds. */
 export function busyMs(profile: CpuProfile): number {
   return topFunctions(profile, Number.POSITIVE_INFINITY).reduce((sum, entry) => sum + entry.selfMs, 0);
 }
-
-export type PartEntry = { part: string; selfMs: number; share: number };
 
 /** The package (or project file) a located frame comes from: `hono`, `src/http/middleware/auth.ts`. */
 function partOf(location: string): string {
@@ -132,26 +144,15 @@ function partOf(location: string): string {
  * Hono's JWT code counts for `hono`. Samples with no located frame on the stack keep their own name.
  */
 export function partsOf(profile: CpuProfile, locate: Locate): PartEntry[] {
-  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
-  const parents = new Map<number, number>();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
   const partByNode = new Map<number, string | null>();
-  const partAt = (id: number): string | null => {
+  const partAt = (id: number, tree: CallTree): string | null => {
     if (partByNode.has(id)) return partByNode.get(id)!;
-    const frame = nodes.get(id)!.callFrame;
-    const location = frame.url && frame.lineNumber >= 0 ? locate(frame) : undefined;
-    const parent = parents.get(id);
-    const part = location ? partOf(location) : parent === undefined ? null : partAt(parent);
+    const frame = tree.nodes.get(id)!.callFrame;
+    const location = hasPosition(frame) ? locate(frame) : undefined;
+    const parent = tree.parents.get(id);
+    const part = location ? partOf(location) : parent === undefined ? null : partAt(parent, tree);
     partByNode.set(id, part);
     return part;
   };
-  const selfMs = new Map<string, number>();
-  profile.samples.forEach((id, i) => {
-    const frame = nodes.get(id)?.callFrame;
-    if (!frame || !parents.has(id) || frame.functionName === "(idle)") return;
-    const part = partAt(id) ?? frame.functionName;
-    selfMs.set(part, (selfMs.get(part) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
-  });
-  const busy = [...selfMs.values()].reduce((sum, ms) => sum + ms, 0);
-  return [...selfMs].sort((a, b) => b[1] - a[1]).map(([part, ms]) => ({ part, selfMs: ms, share: ms / busy }));
+  return selfTimeBy(profile, (node, tree) => partAt(node.id, tree) ?? node.callFrame.functionName).map(({ key, selfMs, share }) => ({ part: key, selfMs, share }));
 }

@@ -1,4 +1,4 @@
-// Terminal tables and JSON file for a benchmark run.
+// Terminal tables and JSON files for the benchmark's runs.
 import type { ConditionalRun } from "./conditional";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
@@ -107,7 +107,8 @@ export function targetsOf(report: Pick<Report, "overhead" | "startup" | "soak" |
   return targets;
 }
 
-function table(header: string[], body: string[][]): string {
+/** A Markdown table with its columns padded to their widest cell. */
+export function table(header: string[], body: string[][]): string {
   const widths = header.map((title, column) => Math.max(title.length, ...body.map((row) => (row[column] ?? "").length)));
   const line = (cells: string[]) => `| ${cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(" | ")} |`;
   const rule = `|${widths.map((width) => "-".repeat(width + 2)).join("|")}|`;
@@ -204,7 +205,7 @@ export function renderSummary(report: Report): string {
   return lines.join("\n");
 }
 
-export function writeReport(path: string, report: Report): void {
+export function writeJson(path: string, value: unknown): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
 }

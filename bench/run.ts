@@ -12,21 +12,19 @@
 //   npm run bench -- --cpu --requests 5000 --repeats 5 --no-profile --local-platform
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, release, totalmem, type } from "node:os";
-import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { sign } from "hono/jwt";
 import type { GatewayStats } from "../local/gateway/gateway";
 import { conditionalRequests } from "./conditional";
 import { assertLocalDatabase, checkOrExit } from "../local/tooling/dev-checks";
-import { createScratchDatabase } from "../local/tooling/scratch-database";
+import { createScratchDatabase, type ScratchDatabase } from "../local/tooling/scratch-database";
 import { measureCpu, renderCpu } from "./cpu/measure";
 import { connectDriver } from "./driver-targets";
 import { growth, growthSizesFor } from "./growth";
 import { Inspector, topFunctions } from "./inspector";
 import { inPool, statusMismatches } from "./load";
-import { CPU_TARGET, overheadOf, renderSummary, renderTable, targetsOf, writeReport, type Measured, type PathKind, type Report } from "./report";
+import { CPU_TARGET, overheadOf, renderSummary, renderTable, targetsOf, writeJson, type Measured, type PathKind, type Report } from "./report";
 import { cpuMs, type RuntimeProcesses } from "./runtime";
 import { chatBursts, distinctCreates, oneIdStampede, readsOfExisting, sizesFor, type ScenarioRun, type Sizes, type Target } from "./scenarios";
 import { soak, soakSizesFor } from "./soak";
@@ -66,6 +64,8 @@ if (!args.url) await checkOrExit("bench", () => assertLocalDatabase(process.env.
 
 const runTag = randomBytes(4).toString("hex");
 const startedAt = new Date();
+/** The start time in the JSON file's default name (bench/results, git-ignored). */
+const fileStamp = startedAt.toISOString().replace(/[:.]/g, "-");
 const sizes = sizesFor(scale);
 
 /** Progress on stderr, so that a long run shows where it is and the table stays clean on stdout. */
@@ -166,6 +166,20 @@ async function profileUnderLoad(inspector: Inspector, target: WorkerTarget, idPr
   return topFunctions(profile, 15, locatorOfDevBundle("src/index.ts"));
 }
 
+/**
+ * On PostgreSQL, `work` gets a database of the run's own, created beside the one DATABASE_URL names and
+ * dropped afterwards; without DATABASE_URL, null (the gateway's embedded PGlite).
+ */
+async function inBenchDatabase<R>(work: (database: ScratchDatabase | null) => Promise<R>): Promise<R> {
+  const serverUrl = process.env.DATABASE_URL;
+  const database = serverUrl ? await createScratchDatabase(serverUrl, `clients_bench_${runTag}`) : null;
+  try {
+    return await work(database);
+  } finally {
+    await database?.drop();
+  }
+}
+
 type LocalFigures = Pick<Report, "runs" | "backend" | "startup" | "soak" | "growth" | "loadProfile" | "conditional">;
 
 async function benchLocal(): Promise<LocalFigures> {
@@ -174,9 +188,7 @@ async function benchLocal(): Promise<LocalFigures> {
   const [ours, floor] = await compareStartup([OUR_CONFIG, FLOOR_CONFIG], Math.max(1, Math.round(5 * scale)));
   const startup = { ours: ours!, floor: floor!, ratio: ours!.medianMs / floor!.medianMs };
 
-  const serverUrl = process.env.DATABASE_URL;
-  const database = serverUrl ? await createScratchDatabase(serverUrl, `clients_bench_${runTag}`) : null;
-  try {
+  return inBenchDatabase(async (database) => {
     const jwtSecret = randomBytes(32).toString("base64url");
     progress(`starting the gateway and both workers${database ? " on a database of the run's own" : ""}`);
     const stack = await startLocalStack(jwtSecret, database?.url);
@@ -225,9 +237,7 @@ async function benchLocal(): Promise<LocalFigures> {
     } finally {
       await stack.close();
     }
-  } finally {
-    await database?.drop();
-  }
+  });
 }
 
 const machine = () =>
@@ -275,8 +285,8 @@ async function endToEnd(): Promise<void> {
       (figures.conditional ?? []).every((run) => run.failures.length === 0) &&
       !(grown && "failures" in grown && grown.failures.length > 0),
   };
-  const outPath = args.out ?? `bench/results/bench-${startedAt.toISOString().replace(/[:.]/g, "-")}-${report.backend.split(" ")[0]}.json`;
-  writeReport(outPath, report);
+  const outPath = args.out ?? `bench/results/bench-${fileStamp}-${report.backend.split(" ")[0]}.json`;
+  writeJson(outPath, report);
   console.log(renderTable(report));
   console.log(renderSummary(report));
   console.log(`JSON: ${outPath}`);
@@ -289,12 +299,14 @@ async function cpuOnly(): Promise<void> {
   if (!Number.isInteger(requests) || requests < 1 || !Number.isInteger(repeats) || repeats < 1) {
     throw new Error("--requests and --repeats must be positive whole numbers");
   }
-  const cpu = await measureCpu({ requests, repeats, backendUrl: process.env.DATABASE_URL, profile: args.profile, localPlatform: args["local-platform"], log: progress });
-  const outPath = args.out ?? `bench/results/cpu-${startedAt.toISOString().replace(/[:.]/g, "-")}.json`;
-  mkdirSync(dirname(outPath), { recursive: true });
-  writeFileSync(outPath, `${JSON.stringify({ startedAt: startedAt.toISOString(), commit: commit(), machine: machine(), loadAverage: loadavg(), ...cpu }, null, 2)}\n`);
+  const cpu = await inBenchDatabase((database) =>
+    measureCpu({ requests, repeats, backendUrl: database?.url, profile: args.profile, localPlatform: args["local-platform"], log: progress }),
+  );
+  const outPath = args.out ?? `bench/results/cpu-${fileStamp}.json`;
+  const loadAverage = loadavg();
+  writeJson(outPath, { startedAt: startedAt.toISOString(), commit: commit(), machine: machine(), loadAverage, ...cpu });
   console.log(renderCpu(cpu));
-  console.log(`${machine()}; load average at the end ${loadavg().map((n) => n.toFixed(2)).join(" ")}`);
+  console.log(`${machine()}; load average at the end ${loadAverage.map((n) => n.toFixed(2)).join(" ")}`);
   console.log(`JSON: ${outPath}`);
 }
 

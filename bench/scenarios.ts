@@ -46,9 +46,10 @@ export function sizesFor(scale: number): Sizes {
   return { burstIds: scaled(200), oneIdCreates: scaled(200), distinctCreates: scaled(2000), reads: scaled(2000), concurrency: 50 };
 }
 
-type Answered = Sample & { client?: ClientSeen; sentName?: string };
+export type Answered = Sample & { client?: ClientSeen; sentName?: string };
 
-async function call(request: () => Promise<Answer>, sentName?: string): Promise<Answered> {
+/** One timed request, with the client it answered with (and the name it sent, for the race rules). */
+export async function call(request: () => Promise<Answer>, sentName?: string): Promise<Answered> {
   let client: ClientSeen | undefined;
   const sample = await timed(async () => {
     const answer = await request();

@@ -18,9 +18,9 @@ function locator(payload: SourceMapPayload): Locate {
 }
 
 /** The source map inside a bundle written by `wrangler deploy --outfile` (multipart form data). */
-export function locatorOfBundle(bundle: string, mapName = "index.js.map"): Locate | undefined {
+export function locatorOfBundle(bundle: string): Locate | undefined {
   const text = readFileSync(bundle, "utf8");
-  const header = text.indexOf(`name="${mapName}"`);
+  const header = text.indexOf('name="index.js.map"');
   if (header < 0) return undefined;
   const start = text.indexOf("\r\n\r\n", header) + 4;
   return locator(JSON.parse(text.slice(start, text.indexOf("\r\n--", start))) as SourceMapPayload);
@@ -30,8 +30,8 @@ export function locatorOfBundle(bundle: string, mapName = "index.js.map"): Locat
  * The source map of the bundle wrangler's local runtime is serving for `entry` (it keeps the bundle
  * in .wrangler/tmp while the worker runs): the newest map there that was built from that entry.
  */
-export function locatorOfDevBundle(entry: string, wranglerDir = ".wrangler"): Locate | undefined {
-  const tmp = join(wranglerDir, "tmp");
+export function locatorOfDevBundle(entry: string): Locate | undefined {
+  const tmp = join(".wrangler", "tmp");
   // The bundle is named after the entry's file: index.js.map for src/index.ts.
   const mapName = `${basename(entry).replace(/\.[cm]?[jt]s$/, "")}.js.map`;
   const maps = readdirSync(tmp)

@@ -37,7 +37,7 @@ export const FLOOR_CONFIG: WorkerConfig = { config: "bench/floor/wrangler.toml" 
 /** The connection string the gateway accepts and the workers use (the gateway runs the queries on its own database). */
 const WORKER_DATABASE_URL = "postgresql://bench:bench@localhost/bench";
 
-export async function startWorker(script: string, { config, environment }: WorkerConfig, vars: Record<string, string>): Promise<LocalWorker> {
+async function startWorker(script: string, { config, environment }: WorkerConfig, vars: Record<string, string>): Promise<LocalWorker> {
   const before = workerdProcesses();
   const worker = await unstable_dev(script, {
     config,
@@ -65,43 +65,34 @@ export async function startWorker(script: string, { config, environment }: Worke
   }
 }
 
-/** Writes our worker's bench configuration (rate limits out of reach) and returns it; `remove` deletes it. */
-export function writeOurBenchConfig(): { config: WorkerConfig; remove(): void } {
+/** The entry points started as our worker and as the floor worker. */
+type StackScripts = { ours: string; floor: string };
+
+const SERVED_SCRIPTS: StackScripts = { ours: "src/index.ts", floor: "bench/floor/worker.ts" };
+
+/**
+ * `backendUrl`: the PostgreSQL database the gateway runs the statements on; embedded PGlite without it.
+ * `scripts`: the workers' entry points, by default the ones that serve HTTP.
+ */
+export async function startLocalStack(jwtSecret: string, backendUrl: string | undefined, scripts = SERVED_SCRIPTS): Promise<LocalStack> {
   writeFileSync(OUR_BENCH_CONFIG.config, readFileSync(OUR_CONFIG.config, "utf8").replace(/\blimit = \d+/g, `limit = ${BENCH_RATE_LIMIT}`));
-  return { config: OUR_BENCH_CONFIG, remove: () => rmSync(OUR_BENCH_CONFIG.config, { force: true }) };
-}
-
-/** The project's gateway for the benchmark: migrated, serving the connection string the workers send. */
-export const startBenchGateway = (backendUrl: string | undefined) =>
-  startNeonGateway({ port: 0, databaseUrl: backendUrl, migrate: true, connectionString: WORKER_DATABASE_URL });
-
-/** `backendUrl`: the PostgreSQL database the gateway runs the statements on; embedded PGlite without it. */
-export async function startLocalStack(jwtSecret: string, backendUrl: string | undefined): Promise<LocalStack> {
-  const benchConfig = writeOurBenchConfig();
-  const gateway = await startBenchGateway(backendUrl);
+  const gateway = await startNeonGateway({ port: 0, databaseUrl: backendUrl, migrate: true, connectionString: WORKER_DATABASE_URL });
   const started: LocalWorker[] = [];
+  const close = async () => {
+    for (const worker of started) await worker.stop();
+    await gateway.close();
+    rmSync(OUR_BENCH_CONFIG.config, { force: true });
+  };
   try {
     const databaseUrl = gateway.connectionString;
     const vars = { NEON_FETCH_ENDPOINT: gateway.url, DATABASE_URL: databaseUrl };
-    const ours = await startWorker("src/index.ts", benchConfig.config, { ...vars, JWT_SECRET: jwtSecret });
+    const ours = await startWorker(scripts.ours, OUR_BENCH_CONFIG, { ...vars, JWT_SECRET: jwtSecret });
     started.push(ours);
-    const floor = await startWorker("bench/floor/worker.ts", FLOOR_CONFIG, vars);
+    const floor = await startWorker(scripts.floor, FLOOR_CONFIG, vars);
     started.push(floor);
-    return {
-      gateway,
-      databaseUrl,
-      ours,
-      floor,
-      close: async () => {
-        for (const worker of started) await worker.stop();
-        await gateway.close();
-        benchConfig.remove();
-      },
-    };
+    return { gateway, databaseUrl, ours, floor, close };
   } catch (error) {
-    for (const worker of started) await worker.stop();
-    await gateway.close();
-    benchConfig.remove();
+    await close();
     throw error;
   }
 }

@@ -7,8 +7,9 @@ import { randomBytes } from "node:crypto";
 import { sign } from "hono/jwt";
 import { Inspector, partsOf, topFunctions, type PartEntry, type ProfileEntry } from "../inspector";
 import { cpuMs } from "../runtime";
+import { table } from "../report";
 import { locatorOfDevBundle } from "../sourcemap";
-import { FLOOR_CONFIG, startBenchGateway, startWorker, writeOurBenchConfig, type LocalWorker } from "../stack";
+import { startLocalStack, type LocalWorker } from "../stack";
 import { WORKLOADS, type WorkloadName } from "./workloads";
 
 export type CpuOptions = {
@@ -51,7 +52,7 @@ const WARM_UP_REQUESTS = 2000;
 const CHUNKS = 8;
 const PROFILED: WorkloadName[] = ["read", "create"];
 
-export function summarize(values: readonly number[]): Summary {
+function summarize(values: readonly number[]): Summary {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length / 2;
   const medianUs = sorted.length % 2 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
@@ -92,17 +93,10 @@ export async function measureCpu(options: CpuOptions): Promise<CpuReport> {
   const platform = options.localPlatform ? "local" : "memory";
   const runTag = randomBytes(4).toString("hex");
   const jwtSecret = randomBytes(32).toString("base64url");
-  const benchConfig = writeOurBenchConfig();
-  const gateway = await startBenchGateway(options.backendUrl);
-  const started: LocalWorker[] = [];
+  log("starting the gateway and both workers under the CPU harness");
+  const stack = await startLocalStack(jwtSecret, options.backendUrl, { ours: "bench/cpu/isolate/ours.ts", floor: "bench/cpu/isolate/floor.ts" });
   try {
-    const vars = { NEON_FETCH_ENDPOINT: gateway.url, DATABASE_URL: gateway.connectionString };
-    log("starting both workers under the CPU harness");
-    const workers: Record<Side, LocalWorker> = {
-      ours: await startWorker("bench/cpu/isolate/ours.ts", benchConfig.config, { ...vars, JWT_SECRET: jwtSecret }),
-      floor: await startWorker("bench/cpu/isolate/floor.ts", FLOOR_CONFIG, vars),
-    };
-    started.push(workers.ours, workers.floor);
+    const workers: Record<Side, LocalWorker> = { ours: stack.ours, floor: stack.floor };
 
     const now = Math.floor(Date.now() / 1000);
     const ourUser = `cpu-${runTag}-ours`;
@@ -155,9 +149,7 @@ export async function measureCpu(options: CpuOptions): Promise<CpuReport> {
     }
     return { workloads: results, profile };
   } finally {
-    for (const worker of started) await worker.stop();
-    await gateway.close();
-    benchConfig.remove();
+    await stack.close();
   }
 }
 
@@ -175,13 +167,11 @@ export function renderCpu(report: CpuReport): string {
     `${w.ratio.toFixed(2)}x`,
     percent(w.ratioSpread),
   ]);
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(" | ")} |`;
-  const lines = [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map(line)];
-  lines.push(
+  const lines = [
+    table(header, rows),
     "µs/req: median over the repeats of the worker process's CPU time per request; spread: (max - min) / median; " +
       "the ratio's spread is of ours / floor repeat by repeat.",
-  );
+  ];
   if (report.profile) {
     lines.push(`our worker's profile (${PROFILED.join(" + ")}), busy time by part of the stack (runtime calls count for their caller):`);
     for (const entry of report.profile.parts.slice(0, 15)) lines.push(`  ${percent(entry.share).padStart(6)}  ${entry.part}`);

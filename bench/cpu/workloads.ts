@@ -5,7 +5,7 @@
 /** Our worker's per-user limits in the benchmark: out of reach, though every request is still counted. */
 export const BENCH_RATE_LIMIT = 1_000_000_000;
 
-type RequestSpec = { method: string; path: string; body?: Record<string, string> };
+export type RequestSpec = { method: string; path: string; body?: Record<string, string> };
 
 export type Workload = {
   title: string;

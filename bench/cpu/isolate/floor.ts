@@ -2,4 +2,4 @@
 import floor from "../../floor/worker";
 import { cpuHarness } from "./harness";
 
-export default cpuHarness(floor as Parameters<typeof cpuHarness>[0]);
+export default cpuHarness(floor);

@@ -2,7 +2,7 @@
 // requests are made here and handed to the handler in a loop, with no HTTP in between, and the database's
 // answers come from memory. They were recorded once from the real gateway (`/record`), so the handler
 // does all its own work (parsing, checks, query building, result mapping) on answers it really got.
-import { BENCH_RATE_LIMIT, WORKLOADS, type Workload, type WorkloadName } from "../workloads";
+import { BENCH_RATE_LIMIT, WORKLOADS, type RequestSpec, type Workload, type WorkloadName } from "../workloads";
 
 type Handler = { fetch(request: Request, env: unknown, ctx: unknown): Response | Promise<Response> };
 
@@ -32,8 +32,7 @@ async function databaseFetch(input: RequestInfo | URL, init?: RequestInit): Prom
 globalThis.fetch = databaseFetch as typeof fetch;
 
 /** A request as it arrives from the network: with the length of its body, as a client sends it. */
-function requestOf(workload: Workload, token: string, prefix: string, i: number): Request {
-  const { method, path, body } = workload.request(prefix, i);
+function requestOf({ method, path, body }: RequestSpec, token: string): Request {
   const headers: Record<string, string> = { authorization: `Bearer ${token}` };
   let text: string | undefined;
   if (body !== undefined) {
@@ -101,16 +100,14 @@ export function cpuHarness(handler: Handler) {
         // The rows the workloads need, written through the handler against the real gateway.
         mode = { kind: "live" };
         for (const setup of Object.values(WORKLOADS).flatMap((workload) => workload.setup(prefix))) {
-          const { method, path, body } = setup;
-          const init = { method, body: JSON.stringify(body), headers: { authorization: `Bearer ${token}`, "content-type": "application/json" } };
-          const { status, body: text } = await send(handler, env, ctx, new Request(`${BASE_URL}${path}`, init));
-          if (status !== 201) return Response.json({ error: `setup ${method} ${path} answered ${status}: ${text}` }, { status: 500 });
+          const { status, body } = await send(handler, env, ctx, requestOf(setup, token));
+          if (status !== 201) return Response.json({ error: `setup ${setup.method} ${setup.path} answered ${status}: ${body}` }, { status: 500 });
         }
         const answers = new Map<WorkloadName, Answer[]>();
         for (const [key, workload] of Object.entries(WORKLOADS) as [WorkloadName, Workload][]) {
           const into: Answer[] = [];
           mode = { kind: "record", into };
-          const { status, body } = await send(handler, env, ctx, requestOf(workload, token, prefix, 0));
+          const { status, body } = await send(handler, env, ctx, requestOf(workload.request(prefix, 0), token));
           mode = { kind: "live" };
           if (status !== workload.status) return Response.json({ error: `${key} answered ${status}: ${body}` }, { status: 500 });
           answers.set(key, into);
@@ -132,7 +129,7 @@ export function cpuHarness(handler: Handler) {
           for (let i = 0; i < n; i++) {
             // Each request starts from the first of its recorded answers.
             mode = { kind: "replay", answers, next: 0 };
-            const { status } = await send(handler, handlerEnv, ctx, requestOf(workload, recording.token, recording.prefix, i + 1));
+            const { status } = await send(handler, handlerEnv, ctx, requestOf(workload.request(recording.prefix, i + 1), recording.token));
             statuses[status] = (statuses[status] ?? 0) + 1;
           }
         } finally {
