@@ -1,7 +1,32 @@
-// What a test of a CLI needs to tell whether everything it started has ended: the process tree from /proc,
-// and whether a port is free.
+// What a test of a CLI needs: to start it and read its output, and to tell whether everything it started has
+// ended (the process tree from /proc, whether a port is free).
+import { type ChildProcess, spawn, type SpawnOptions } from "node:child_process";
+import { once } from "node:events";
 import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
+
+export interface Started {
+  child: ChildProcess;
+  /** Its stdout and stderr so far, interleaved as they came. */
+  output: () => string;
+  /** Its exit code (null when a signal ended it). */
+  exited: Promise<number | null>;
+}
+
+/** Spawns `command` with its stdout and stderr piped and collected. */
+export function startProcess(command: string, args: string[], options: SpawnOptions): Started {
+  const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout!.on("data", (chunk) => (output += chunk));
+  child.stderr!.on("data", (chunk) => (output += chunk));
+  const exited = once(child, "exit").then(([code]) => code as number | null);
+  return { child, output: () => output, exited };
+}
+
+/** SIGKILL to `pid` and every live process descending from it: what a failed test left running. */
+export function killTree(pid: number): void {
+  for (const each of alive([pid, ...descendants(pid)])) process.kill(each, "SIGKILL");
+}
 
 /** The state letter and parent of a process from /proc/PID/stat, or undefined once it is gone. */
 function statOf(pid: number): { state: string; ppid: number } | undefined {
