@@ -4,6 +4,7 @@ import { type ChildProcess, spawn, type SpawnOptions } from "node:child_process"
 import { once } from "node:events";
 import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { processStat } from "../../../local/tooling/process-group";
 
 export interface Started {
   child: ChildProcess;
@@ -28,24 +29,12 @@ export function killTree(pid: number): void {
   for (const each of alive([pid, ...descendants(pid)])) process.kill(each, "SIGKILL");
 }
 
-/** The state letter and parent of a process from /proc/PID/stat, or undefined once it is gone. */
-function statOf(pid: number): { state: string; ppid: number } | undefined {
-  try {
-    // "pid (comm) state ppid ...": comm may hold spaces, so read after its closing parenthesis.
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return { state: state!, ppid: Number(ppid) };
-  } catch {
-    return undefined; // ended while being read
-  }
-}
-
 /** Every live process descending from `pid`, by the parent links in /proc. */
 export function descendants(pid: number): number[] {
   const parents = new Map<number, number>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
-    const stat = statOf(Number(entry));
+    const stat = processStat(Number(entry));
     if (stat && stat.state !== "Z") parents.set(Number(entry), stat.ppid);
   }
   const found: number[] = [];
@@ -59,7 +48,7 @@ export function descendants(pid: number): number[] {
 /** The processes of `pids` that still run (a zombie has ended). */
 export function alive(pids: number[]): number[] {
   return pids.filter((pid) => {
-    const stat = statOf(pid);
+    const stat = processStat(pid);
     return stat !== undefined && stat.state !== "Z";
   });
 }
