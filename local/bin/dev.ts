@@ -5,9 +5,7 @@
 import { fileURLToPath } from "node:url";
 import { parseArgs, stripVTControlCharacters } from "node:util";
 import { lockDataFolder } from "../tooling/data-lock";
-import {
-  assertDatabaseReachable, assertLocalDatabase, assertPortFree, assertPostgresUrl, checkOrExit, parsePort, readDevVars,
-} from "../tooling/dev-checks";
+import { assertPortFree, assertUsableDatabase, checkOrExit, parsePort, readDevVars } from "../tooling/dev-checks";
 import type { NeonGateway } from "../gateway/gateway";
 import { type ProcessGroup, spawnGroup } from "../tooling/process-group";
 import { devVarsFile, ensureDevVars, signDevToken } from "../tooling/dev-token";
@@ -73,11 +71,7 @@ const { port, devVars } = await checkOrExit("dev", async () => {
   const port = options.port !== undefined ? parsePort(options.port, "--port") : parsePort(process.env.PORT ?? "8787", "PORT");
   ensureDevVars();
   const devVars = readDevVars(devVarsFile);
-  if (databaseUrl !== undefined) {
-    assertPostgresUrl(databaseUrl, "DATABASE_URL");
-    assertLocalDatabase(databaseUrl);
-    await assertDatabaseReachable(databaseUrl);
-  }
+  if (databaseUrl !== undefined) await assertUsableDatabase(databaseUrl);
   await assertPortFree(host, port);
   if (dataDir) lockDataFolder(dataDir);
   return { port, devVars };

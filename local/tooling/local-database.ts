@@ -6,7 +6,7 @@ import { mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { type MigrationOutcome, migratePglite } from "../gateway/migrations";
 import { lockDataFolder } from "./data-lock";
-import { assertDatabaseReachable, assertLocalDatabase, assertPostgresUrl, checkOrExit } from "./dev-checks";
+import { assertUsableDatabase, checkOrExit } from "./dev-checks";
 
 export const pgliteDataDir = fileURLToPath(new URL("../../.data/pglite", import.meta.url));
 
@@ -24,9 +24,7 @@ export function claimLocalDatabase(script: string): Promise<LocalDatabase> {
       lockDataFolder(pgliteDataDir);
       return { dataDir: pgliteDataDir };
     }
-    assertPostgresUrl(databaseUrl, "DATABASE_URL");
-    assertLocalDatabase(databaseUrl);
-    await assertDatabaseReachable(databaseUrl);
+    await assertUsableDatabase(databaseUrl);
     return { databaseUrl };
   });
 }
