@@ -1,5 +1,6 @@
 // PostgreSQL servers in the states a test needs and the machine's server cannot be put in: one that asks for a
 // password (or refuses the one it gets), and a gateway whose PostgreSQL has gone away.
+import { randomUUID } from "node:crypto";
 import { type GatewayOptions, type NeonGateway, startNeonGateway } from "../../../local/gateway/gateway";
 import { listenTcp } from "./tcp-server";
 
@@ -53,11 +54,13 @@ const readyForQuery = message("Z", Buffer.from("I"));
 /**
  * A gateway started on a PostgreSQL that then goes away: its next requests find the port closed, as when the
  * machine's PostgreSQL stops under a running `npm run dev`. The PostgreSQL is a stand-in that lets anyone in and
- * answers the gateway's opening `SELECT 1` (booting a real one would take seconds), then closes.
+ * answers the gateway's opening `SELECT 1` (booting a real one would take seconds), then closes. The gateway's
+ * database URL holds `backendPassword`, for a test to see that no answer shows it.
  */
 export async function startGatewayWithLostBackend(options: Omit<GatewayOptions, "databaseUrl" | "dataDir">): Promise<{
   gateway: NeonGateway;
   backendPort: number;
+  backendPassword: string;
 }> {
   const backend = await listenTcp((socket) => {
     let received = Buffer.alloc(0);
@@ -74,7 +77,9 @@ export async function startGatewayWithLostBackend(options: Omit<GatewayOptions, 
       }
     });
   });
-  const gateway = await startNeonGateway({ ...options, databaseUrl: `postgres://postgres@127.0.0.1:${backend.port}/postgres` });
+  const backendPassword = `backend-${randomUUID()}`;
+  const databaseUrl = `postgres://postgres:${backendPassword}@127.0.0.1:${backend.port}/postgres`;
+  const gateway = await startNeonGateway({ ...options, databaseUrl });
   await backend.close();
-  return { gateway, backendPort: backend.port };
+  return { gateway, backendPort: backend.port, backendPassword };
 }
