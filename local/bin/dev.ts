@@ -32,8 +32,9 @@ function stop(exitCode: number): Promise<never> {
     process.exit(exitCode);
   })());
 }
-// Ctrl-C reaches only this process (wrangler runs in its own process group): it stops wrangler first, then the
-// gateway. A second Ctrl-C means "now"; the process group's guard still stops wrangler.
+// Through `npm run dev`, a Ctrl-C arrives as supervise.ts's SIGTERM; run directly, as a SIGINT that reaches only
+// this process (wrangler runs in its own process group). Either way wrangler stops first, then the gateway. A
+// second SIGINT means "now"; the process group's guard still stops wrangler.
 process.once("SIGINT", () => {
   process.once("SIGINT", () => process.exit(130));
   void stop(0);

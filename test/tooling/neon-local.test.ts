@@ -1,14 +1,13 @@
 // `npm run neon:local` as a process of its own, and what 1,000 clients that give up do to it.
 import { type NeonDbError, neon, neonConfig, type NeonQueryFunction } from "@neondatabase/serverless";
 import { randomUUID } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GatewayStats } from "../../local/gateway/gateway";
+import { repo } from "../support/node/checkout";
 import { connectionString, databaseUrl, isPostgres, postSql, uniqueName } from "../support/node/gateway-fixture";
 import { type Started, startProcess, waitFor } from "../support/node/processes";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
 const password = `secret-${randomUUID()}`;
 // Trust authentication ignores the password: it is there to prove the CLI never prints it.
 const databaseUrlWithPassword = databaseUrl && Object.assign(new URL(databaseUrl), { password }).toString();
@@ -22,7 +21,7 @@ interface Cli extends Started {
 /** Runs the CLI the way `npm run neon:local` does, and waits for its ready line. */
 async function startCli(args: string[], env: NodeJS.ProcessEnv): Promise<Cli> {
   const command = ["--import", "tsx", "local/bin/neon-local.ts", "--port", "0", ...args];
-  const run = startProcess(process.execPath, command, { cwd: root, env });
+  const run = startProcess(process.execPath, command, { cwd: repo, env });
   const readyLine = /^Neon gateway ready at (http:\/\/127\.0\.0\.1:\d+\/sql) \(backend: (\w+), .*\), connection string: (\S+)\n/;
   // Generous: three gateways start at once, on a machine that may be busy.
   const started = await Promise.race([waitFor(() => readyLine.test(run.output()), 60_000), run.exited.then(() => false)]);
