@@ -10,11 +10,8 @@ import { assertUsableDatabase, checkOrExit } from "./dev-checks";
 
 export const pgliteDataDir = fileURLToPath(new URL("../../.data/pglite", import.meta.url));
 
-export interface LocalDatabase {
-  /** The PostgreSQL URL, or undefined for PGlite in `dataDir`. */
-  databaseUrl?: string;
-  dataDir?: string;
-}
+/** The PostgreSQL of DATABASE_URL, or PGlite in `dataDir`. */
+export type LocalDatabase = { databaseUrl: string; dataDir?: undefined } | { databaseUrl?: undefined; dataDir: string };
 
 /** Checks the local database can be used by this process (one line and exit code 1 if not) and claims it. */
 export function claimLocalDatabase(script: string): Promise<LocalDatabase> {
