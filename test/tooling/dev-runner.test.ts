@@ -4,13 +4,13 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { cliEnv, makeCheckout } from "../support/node/checkout";
 import { freePort } from "../support/node/free-port";
 import { startPasswordServer } from "../support/node/postgres-stand-ins";
 import { alive, commandLine, descendants, killTree, portIsFree, type Started, startProcess, waitFor } from "../support/node/processes";
+import { listenTcp } from "../support/node/tcp-server";
 
 // A bound, not a target: wrangler takes long to start on a busy 2-core machine.
 const START_TIMEOUT_MS = 180_000;
@@ -72,9 +72,7 @@ describe("dev runner start-up checks: one line, exit code 1, nothing started", {
   };
 
   it("names the port when it is taken, and how to choose another", async () => {
-    const server: Server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as { port: number };
+    const { port, close } = await listenTcp(() => {});
     try {
       expectOneLine(
         await runDev({ PORT: String(port) }),
@@ -82,7 +80,7 @@ describe("dev runner start-up checks: one line, exit code 1, nothing started", {
       );
       expectOneLine(await runDev({}, ["--port", String(port)]), new RegExp(`^dev: port ${port} .* already in use`));
     } finally {
-      server.close();
+      await close();
     }
   });
 
