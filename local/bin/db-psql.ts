@@ -25,7 +25,7 @@ if (databaseUrl !== undefined) {
   process.exit(0);
 }
 
-const { db } = await openMigratedPglite(dataDir!);
+const { db } = await openMigratedPglite(dataDir);
 const server = new PGLiteSocketServer({ db, host, port, maxConnections: MAX_CONNECTIONS });
 await server.start();
 
@@ -38,6 +38,6 @@ process.once("SIGINT", stop).once("SIGTERM", stop);
 
 // Only now, with the signal handlers in place: whoever reads this line may connect, or stop it.
 console.log(
-  `db:psql: ${relative(process.cwd(), dataDir!) || dataDir} served on ${host}:${port} (Ctrl-C stops). Connect with: ` +
+  `db:psql: ${relative(process.cwd(), dataDir) || dataDir} served on ${host}:${port} (Ctrl-C stops). Connect with: ` +
     `psql "postgresql://postgres@${host}:${port}/postgres"`,
 );

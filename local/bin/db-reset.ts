@@ -3,15 +3,16 @@
 import { rmSync } from "node:fs";
 import { relative } from "node:path";
 import { describeMigration } from "../gateway/migrations";
+import { checkOrExit, StartupError } from "../tooling/dev-checks";
 import { claimLocalDatabase, openMigratedPglite } from "../tooling/local-database";
 
-if (process.env.DATABASE_URL) {
-  console.error(
-    "db:reset: resets the embedded PGlite database only, and DATABASE_URL names PostgreSQL: unset it, or reset " +
-      "that database with dropdb and createdb, then npm run db:migrate",
+await checkOrExit("db:reset", () => {
+  if (!process.env.DATABASE_URL) return;
+  throw new StartupError(
+    "resets the embedded PGlite database only, and DATABASE_URL names PostgreSQL: unset it, or reset that " +
+      "database with dropdb and createdb, then npm run db:migrate",
   );
-  process.exit(1);
-}
+});
 const { dataDir } = await claimLocalDatabase("db:reset");
 rmSync(dataDir!, { recursive: true, force: true });
 const { db, migration } = await openMigratedPglite(dataDir!);

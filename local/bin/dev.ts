@@ -5,9 +5,7 @@
 import { fileURLToPath } from "node:url";
 import { parseArgs, stripVTControlCharacters } from "node:util";
 import { lockDataFolder } from "../tooling/data-lock";
-import {
-  assertDatabaseReachable, assertLocalDatabase, assertPortFree, assertPostgresUrl, checkOrExit, parsePort, readDevVars,
-} from "../tooling/dev-checks";
+import { assertPortFree, assertUsableDatabase, checkOrExit, parsePort, readDevVars } from "../tooling/dev-checks";
 import type { NeonGateway } from "../gateway/gateway";
 import { type ProcessGroup, spawnGroup } from "../tooling/process-group";
 import { devVarsFile, ensureDevVars, signDevToken } from "../tooling/dev-token";
@@ -34,8 +32,9 @@ function stop(exitCode: number): Promise<never> {
     process.exit(exitCode);
   })());
 }
-// Ctrl-C reaches only this process (wrangler runs in its own process group): it stops wrangler first, then the
-// gateway. A second Ctrl-C means "now"; the process group's guard still stops wrangler.
+// Through `npm run dev`, a Ctrl-C arrives as supervise.ts's SIGTERM; run directly, as a SIGINT that reaches only
+// this process (wrangler runs in its own process group). Either way wrangler stops first, then the gateway. A
+// second SIGINT means "now"; the process group's guard still stops wrangler.
 process.once("SIGINT", () => {
   process.once("SIGINT", () => process.exit(130));
   void stop(0);
@@ -73,11 +72,7 @@ const { port, devVars } = await checkOrExit("dev", async () => {
   const port = options.port !== undefined ? parsePort(options.port, "--port") : parsePort(process.env.PORT ?? "8787", "PORT");
   ensureDevVars();
   const devVars = readDevVars(devVarsFile);
-  if (databaseUrl !== undefined) {
-    assertPostgresUrl(databaseUrl, "DATABASE_URL");
-    assertLocalDatabase(databaseUrl);
-    await assertDatabaseReachable(databaseUrl);
-  }
+  if (databaseUrl !== undefined) await assertUsableDatabase(databaseUrl);
   await assertPortFree(host, port);
   if (dataDir) lockDataFolder(dataDir);
   return { port, devVars };

@@ -1,5 +1,5 @@
 // `node --import tsx local/bin/supervise.ts SCRIPT [ARGS...]`: how package.json runs every long-lived local
-// script (dev, neon:local, db:studio, db:seed, db:reset, db:psql, bench), so that nothing it starts outlives
+// script (dev, neon:local, db:studio, db:seed, db:reset, db:psql, bench, deploy), so that nothing it starts outlives
 // it, whatever ends it (see superviseGroup).
 import { superviseGroup } from "../tooling/process-group";
 

@@ -1,6 +1,6 @@
 // `npm run --silent token -- <userId>`: prints a dev token for that user, signed with the JWT_SECRET that
 // `wrangler dev` reads from .dev.vars (created from .dev.vars.example when missing).
-import { readDevVars, StartupError } from "../tooling/dev-checks";
+import { checkOrExit, readDevVars } from "../tooling/dev-checks";
 import { devVarsFile, ensureDevVars, signDevToken } from "../tooling/dev-token";
 
 const userId = process.argv[2];
@@ -9,10 +9,5 @@ if (!userId) {
   process.exit(2);
 }
 ensureDevVars();
-try {
-  console.log(await signDevToken(userId, readDevVars(devVarsFile).JWT_SECRET));
-} catch (err) {
-  if (!(err instanceof StartupError)) throw err;
-  console.error(`token: ${err.message}`);
-  process.exit(1);
-}
+const { JWT_SECRET } = await checkOrExit("token", () => readDevVars(devVarsFile));
+console.log(await signDevToken(userId, JWT_SECRET));

@@ -4,6 +4,7 @@ import { type Backend, type BackendKind, openPglite, openPostgres } from "./back
 import type { Credentials } from "./connection-string";
 import { gatewayCredentials, refusalOf } from "./connection-string";
 import { Counters, runPayload } from "./execution";
+import { isLoopbackName } from "./loopback";
 import { connectionOf, parseHeaders, parsePayload, readBody, type RequestOptions } from "./neon-request";
 import { errorBody, GatewayError, isDatabaseError, responseTooLarge, send } from "./neon-response";
 
@@ -104,7 +105,6 @@ function sendFailure(res: ServerResponse, err: unknown) {
   send(res, 500, errorBody(`internal error: ${(err as Error)?.message ?? String(err)}`));
 }
 
-const LOOPBACK_NAME = /^(?:localhost|(?:[a-z0-9-]+\.)+localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 // The whole Host value: a name or a bracketed IPv6 address, then an optional port, and nothing else (a
 // value such as "evil.example@localhost" would read as "localhost" to a URL parser).
 const HOST_VALUE = /^(?<name>\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::\d{1,5})?$/i;
@@ -118,7 +118,7 @@ function checkHost(req: IncomingMessage, listenHost: string) {
   const hosts = req.headersDistinct.host ?? [];
   const name = hosts.length === 1 ? HOST_VALUE.exec(hosts[0]!)?.groups?.name : undefined;
   const listenName = listenHost.includes(":") ? `[${listenHost}]` : listenHost;
-  if (name === undefined || (!LOOPBACK_NAME.test(name) && name.toLowerCase() !== listenName.toLowerCase())) {
+  if (name === undefined || (!isLoopbackName(name) && name.toLowerCase() !== listenName.toLowerCase())) {
     const shown = hosts.length === 1 ? JSON.stringify(hosts[0]!.slice(0, 100)) : `(${hosts.length} values)`;
     throw new GatewayError(403, `refused: the Host header ${shown} is not a loopback name`);
   }

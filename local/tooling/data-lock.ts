@@ -2,6 +2,7 @@
 // folder holding the owner's pid; a lock whose process is gone (killed, crashed) is stale and taken over.
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { dirname, relative } from "node:path";
+import { processOrGroupExists } from "./process-group";
 
 export class DataFolderInUseError extends Error {}
 
@@ -44,12 +45,5 @@ function readOwner(lockFile: string): number | undefined {
   }
 }
 
-function processExists(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+// Not a pid (an empty or garbled lock): no owner. 0 or less would name a process group.
+const processExists = (pid: number) => Number.isInteger(pid) && pid > 0 && processOrGroupExists(pid);

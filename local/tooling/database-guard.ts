@@ -1,18 +1,17 @@
 // The local scripts and the tests migrate and write: they only touch a database on this machine unless
 // told otherwise, so a production URL left in DATABASE_URL is never migrated or filled with test rows by
-// mistake. `npm run deploy` is the one path meant for a remote database. No imports: vitest.config.ts loads
-// this file as it is.
+// mistake. `npm run deploy` is the one path meant for a remote database. vitest.config.ts loads this file as it
+// is: it imports only loopback.ts, which imports nothing.
+import { isLoopbackName } from "../gateway/loopback";
 
 /** Set to 1 to let a local script or the tests use a DATABASE_URL on another machine. */
-export const ALLOW_REMOTE_DATABASE = "ALLOW_REMOTE_DATABASE";
-
-const LOOPBACK_HOST = /^(?:localhost|.+\.localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+const ALLOW_REMOTE_DATABASE = "ALLOW_REMOTE_DATABASE";
 
 /** Whether the host of `databaseUrl` is this machine (no host at all means a local socket). */
-export function isLoopbackDatabase(databaseUrl: string): boolean {
+function isLoopbackDatabase(databaseUrl: string): boolean {
   if (!URL.canParse(databaseUrl)) return true; // not a URL: the caller's own check says what is wrong with it
   const { hostname } = new URL(databaseUrl);
-  return hostname === "" || LOOPBACK_HOST.test(hostname);
+  return hostname === "" || isLoopbackName(hostname);
 }
 
 /** Why `databaseUrl` must not be used, in one line; undefined when it is on this machine or ALLOW_REMOTE_DATABASE=1. */

@@ -84,10 +84,6 @@ export function assertLocalDatabase(databaseUrl: string | undefined, name?: stri
   if (refusal) throw new StartupError(refusal);
 }
 
-/**
- * Connects once to the PostgreSQL of `databaseUrl`, and names what stops it: an unreachable server, a missing
- * password, a refused one, a missing database.
- */
 function unreachableReason(code: string | undefined, message: string): string {
   if (code === "ECONNREFUSED") return "connection refused; is the server running and the port right?";
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "no such host; is the host name right?";
@@ -95,7 +91,11 @@ function unreachableReason(code: string | undefined, message: string): string {
   return code ?? message;
 }
 
-export async function assertDatabaseReachable(databaseUrl: string): Promise<void> {
+/**
+ * Connects once to the PostgreSQL of `databaseUrl`, and names what stops it: an unreachable server, a missing
+ * password, a refused one, a missing database.
+ */
+async function assertDatabaseReachable(databaseUrl: string): Promise<void> {
   const url = new URL(databaseUrl);
   const server = `${url.hostname}:${url.port || 5432}`;
   const database = decodeURIComponent(url.pathname.slice(1));
@@ -127,4 +127,11 @@ export async function assertDatabaseReachable(databaseUrl: string): Promise<void
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+/** DATABASE_URL as the local scripts that open it need it: a PostgreSQL URL, on this machine, answering. */
+export async function assertUsableDatabase(databaseUrl: string): Promise<void> {
+  assertPostgresUrl(databaseUrl, "DATABASE_URL");
+  assertLocalDatabase(databaseUrl);
+  await assertDatabaseReachable(databaseUrl);
 }

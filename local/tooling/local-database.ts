@@ -6,15 +6,12 @@ import { mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { type MigrationOutcome, migratePglite } from "../gateway/migrations";
 import { lockDataFolder } from "./data-lock";
-import { assertDatabaseReachable, assertLocalDatabase, assertPostgresUrl, checkOrExit } from "./dev-checks";
+import { assertUsableDatabase, checkOrExit } from "./dev-checks";
 
 export const pgliteDataDir = fileURLToPath(new URL("../../.data/pglite", import.meta.url));
 
-export interface LocalDatabase {
-  /** The PostgreSQL URL, or undefined for PGlite in `dataDir`. */
-  databaseUrl?: string;
-  dataDir?: string;
-}
+/** The PostgreSQL of DATABASE_URL, or PGlite in `dataDir`. */
+export type LocalDatabase = { databaseUrl: string; dataDir?: undefined } | { databaseUrl?: undefined; dataDir: string };
 
 /** Checks the local database can be used by this process (one line and exit code 1 if not) and claims it. */
 export function claimLocalDatabase(script: string): Promise<LocalDatabase> {
@@ -24,9 +21,7 @@ export function claimLocalDatabase(script: string): Promise<LocalDatabase> {
       lockDataFolder(pgliteDataDir);
       return { dataDir: pgliteDataDir };
     }
-    assertPostgresUrl(databaseUrl, "DATABASE_URL");
-    assertLocalDatabase(databaseUrl);
-    await assertDatabaseReachable(databaseUrl);
+    await assertUsableDatabase(databaseUrl);
     return { databaseUrl };
   });
 }

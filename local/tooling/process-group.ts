@@ -61,22 +61,27 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
-function groupAlive(pgid: number): boolean {
+/** Whether `target` (a pid, or minus a process group's id) exists: a signal reaches it, or is refused (EPERM). */
+export function processOrGroupExists(target: number): boolean {
   try {
-    process.kill(-pgid, 0);
+    process.kill(target, 0);
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
-/** The parent of `pid` from /proc (Linux); undefined where there is none or it is gone. */
-function parentOf(pid: number): number | undefined {
+const groupAlive = (pgid: number) => processOrGroupExists(-pgid);
+
+/** The state letter and parent of `pid` from /proc/PID/stat (Linux); undefined once it is gone. */
+export function processStat(pid: number): { state: string; ppid: number } | undefined {
   try {
+    // "pid (comm) state ppid ...": comm may hold spaces, so read after its closing parenthesis.
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { state: state!, ppid: Number(ppid) };
   } catch {
-    return undefined;
+    return undefined; // ended while being read
   }
 }
 
@@ -97,8 +102,8 @@ export function superviseGroup(command: string, args: string[]): void {
   process.on("SIGINT", stop).on("SIGTERM", stop).on("SIGHUP", stop);
   // npm runs a script through `sh -c`, which outlives a killed npm: the parent's parent is watched too.
   const parent = process.ppid;
-  const grandparent = parentOf(parent);
-  const orphaned = () => process.ppid !== parent || parentOf(parent) !== grandparent;
+  const grandparent = processStat(parent)?.ppid;
+  const orphaned = () => process.ppid !== parent || processStat(parent)?.ppid !== grandparent;
   setInterval(() => orphaned() && stop(), PARENT_POLL_MS).unref();
   group.child.once("exit", async (code, signal) => {
     await group.stop(); // what the command left running

@@ -13,7 +13,7 @@ import { createScratchDatabase, type ScratchDatabase } from "../../local/tooling
 import { startNeonGateway, type NeonGateway } from "../../local/gateway/gateway";
 import type { Database } from "../../src/db/connection";
 import { createClient, createClientWithKey, deleteClient, findClient, listClients, updateClient } from "../../src/db/clients";
-import { databaseUrl, isPostgres } from "../support/node/gateway-fixture";
+import { databaseUrl, isPostgres, uniqueName } from "../support/node/gateway-fixture";
 
 const USERS = 500;
 const ROWS = 50_000;
@@ -59,7 +59,7 @@ describe.runIf(isPostgres)("query plans of the data layer on PostgreSQL", () => 
   }
 
   beforeAll(async () => {
-    database = await createScratchDatabase(databaseUrl!, `clients_plans_${randomUUID().replaceAll("-", "").slice(0, 12)}`);
+    database = await createScratchDatabase(databaseUrl!, uniqueName("clients_plans"));
     gateway = await startNeonGateway({ port: 0, databaseUrl: database.url, migrate: true });
     neonConfig.fetchEndpoint = gateway.url;
     // The driver and dialect of src/db, plus a logger that records every statement sent.

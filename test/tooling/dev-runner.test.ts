@@ -1,16 +1,16 @@
 // `npm run dev` as a new user meets it, in a fresh copy of the project (its own .dev.vars, .data/ and
 // .wrangler/): each start-up check gives one line and exit code 1 before anything starts, and however the
 // runner ends, nothing it started is left running or holding the port.
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { cliEnv, makeCheckout } from "../support/node/checkout";
 import { freePort } from "../support/node/free-port";
 import { startPasswordServer } from "../support/node/postgres-stand-ins";
-import { alive, commandLine, descendants, portIsFree, waitFor } from "../support/node/processes";
+import { alive, commandLine, descendants, killTree, portIsFree, type Started, startProcess, waitFor } from "../support/node/processes";
+import { listenTcp } from "../support/node/tcp-server";
 
 // A bound, not a target: wrangler takes long to start on a busy 2-core machine.
 const START_TIMEOUT_MS = 180_000;
@@ -20,31 +20,14 @@ let removeCheckout: () => void;
 beforeAll(() => ({ dir: checkout, remove: removeCheckout } = makeCheckout("dev-runner")));
 afterAll(() => removeCheckout());
 
-interface Run {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
 // Whatever a failed test left running, so that it cannot hold the data folder or a port for the next one.
-const runs: Run[] = [];
+const runs: Started[] = [];
 afterEach(() => {
-  for (const { child } of runs.splice(0)) {
-    for (const pid of alive([child.pid!, ...descendants(child.pid!)])) process.kill(pid, "SIGKILL");
-  }
+  for (const { child } of runs.splice(0)) killTree(child.pid!);
 });
 
-function startDev(env: Record<string, string> = {}, args: string[] = []): Run {
-  const child = spawn(process.execPath, ["--import", "tsx", "local/bin/dev.ts", ...args], {
-    cwd: checkout,
-    env: cliEnv(env),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout!.on("data", (chunk) => (output += chunk));
-  child.stderr!.on("data", (chunk) => (output += chunk));
-  const exited = once(child, "exit").then(([code]) => code as number | null);
-  const run = { child, output: () => output, exited };
+function startDev(env: Record<string, string> = {}, args: string[] = []): Started {
+  const run = startProcess(process.execPath, ["--import", "tsx", "local/bin/dev.ts", ...args], { cwd: checkout, env: cliEnv(env) });
   runs.push(run);
   return run;
 }
@@ -56,7 +39,7 @@ async function runDev(env: Record<string, string> = {}, args: string[] = []) {
   return { code, output: run.output() };
 }
 
-async function startUntilReady(port: number): Promise<{ run: Run; started: number[] }> {
+async function startUntilReady(port: number): Promise<{ run: Started; started: number[] }> {
   const run = startDev({ PORT: String(port) });
   const ready = `clients-api ready on http://127.0.0.1:${port}`;
   const outcome = await Promise.race([
@@ -89,9 +72,7 @@ describe("dev runner start-up checks: one line, exit code 1, nothing started", {
   };
 
   it("names the port when it is taken, and how to choose another", async () => {
-    const server: Server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as { port: number };
+    const { port, close } = await listenTcp(() => {});
     try {
       expectOneLine(
         await runDev({ PORT: String(port) }),
@@ -99,7 +80,7 @@ describe("dev runner start-up checks: one line, exit code 1, nothing started", {
       );
       expectOneLine(await runDev({}, ["--port", String(port)]), new RegExp(`^dev: port ${port} .* already in use`));
     } finally {
-      server.close();
+      await close();
     }
   });
 

@@ -1,14 +1,13 @@
 // The local PGlite database at hand: `npm run db:psql` serves it over PostgreSQL's wire protocol and prints a
 // psql command that works; `npm run db:reset` empties it and applies the migrations again.
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { once } from "node:events";
+import { type ChildProcess, execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, expect, it } from "vitest";
 import { cliEnv, makeCheckout, repo } from "../support/node/checkout";
 import { freePort } from "../support/node/free-port";
-import { waitFor } from "../support/node/processes";
+import { startProcess, waitFor } from "../support/node/processes";
 
 const run = promisify(execFile);
 const checkout = makeCheckout("local-database");
@@ -21,24 +20,20 @@ afterAll(() => {
 /** Starts `npm run db:psql` and returns the connection string of the psql command it prints. */
 async function servePsql(): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
-  const npm = spawn("npm", ["run", "--silent", "db:psql", "--", "--port", String(port)], {
+  const npm = startProcess("npm", ["run", "--silent", "db:psql", "--", "--port", String(port)], {
     cwd: checkout.dir,
     env: cliEnv(),
-    stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
-  started.push(npm);
-  let output = "";
-  npm.stdout!.on("data", (chunk) => (output += chunk));
-  npm.stderr!.on("data", (chunk) => (output += chunk));
+  started.push(npm.child);
   const command = /Connect with: psql "(postgresql:\/\/[^"]+)"\n/;
-  expect(await waitFor(() => command.test(output) || npm.exitCode !== null, 60_000), output).toBe(true);
-  expect(output).toMatch(new RegExp(`^db:psql: \\.data/pglite served on 127\\.0\\.0\\.1:${port} \\(Ctrl-C stops\\)\\. Connect with: psql "postgresql://postgres@127\\.0\\.0\\.1:${port}/postgres"\\n$`));
+  expect(await waitFor(() => command.test(npm.output()) || npm.child.exitCode !== null, 60_000), npm.output()).toBe(true);
+  expect(npm.output()).toMatch(new RegExp(`^db:psql: \\.data/pglite served on 127\\.0\\.0\\.1:${port} \\(Ctrl-C stops\\)\\. Connect with: psql "postgresql://postgres@127\\.0\\.0\\.1:${port}/postgres"\\n$`));
   return {
-    url: command.exec(output)![1]!,
+    url: command.exec(npm.output())![1]!,
     stop: async () => {
-      process.kill(-npm.pid!, "SIGINT");
-      await once(npm, "exit");
+      process.kill(-npm.child.pid!, "SIGINT");
+      await npm.exited;
     },
   };
 }

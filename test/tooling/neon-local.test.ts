@@ -1,54 +1,39 @@
 // `npm run neon:local` as a process of its own, and what 1,000 clients that give up do to it.
 import { type NeonDbError, neon, neonConfig, type NeonQueryFunction } from "@neondatabase/serverless";
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { once } from "node:events";
-import { fileURLToPath } from "node:url";
 import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GatewayStats } from "../../local/gateway/gateway";
+import { repo } from "../support/node/checkout";
 import { connectionString, databaseUrl, isPostgres, postSql, uniqueName } from "../support/node/gateway-fixture";
+import { type Started, startProcess, waitFor } from "../support/node/processes";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
 const password = `secret-${randomUUID()}`;
 // Trust authentication ignores the password: it is there to prove the CLI never prints it.
 const databaseUrlWithPassword = databaseUrl && Object.assign(new URL(databaseUrl), { password }).toString();
 
-interface Cli {
-  child: ChildProcess;
+interface Cli extends Started {
   url: string;
   /** From the ready line. */
   connectionString: string;
-  output: () => string;
 }
 
 /** Runs the CLI the way `npm run neon:local` does, and waits for its ready line. */
 async function startCli(args: string[], env: NodeJS.ProcessEnv): Promise<Cli> {
   const command = ["--import", "tsx", "local/bin/neon-local.ts", "--port", "0", ...args];
-  const child = spawn(process.execPath, command, { cwd: root, env });
-  let output = "";
-  const ready = await new Promise<RegExpExecArray>((resolve, reject) => {
-    const collect = (chunk: Buffer) => {
-      output += chunk;
-      const line = /^Neon gateway ready at (http:\/\/127\.0\.0\.1:\d+\/sql) \(backend: (\w+), .*\), connection string: (\S+)\n/.exec(
-        output,
-      );
-      if (line) resolve(line);
-    };
-    child.stdout.on("data", collect);
-    child.stderr.on("data", collect);
-    child.once("exit", (code) => reject(new Error(`the CLI exited (${code}) before it was ready: ${output}`)));
-    // Generous: three gateways start at once, on a machine that may be busy.
-    setTimeout(() => reject(new Error(`no ready line within 60 s: ${output}`)), 60_000).unref();
-  });
+  const run = startProcess(process.execPath, command, { cwd: repo, env });
+  const readyLine = /^Neon gateway ready at (http:\/\/127\.0\.0\.1:\d+\/sql) \(backend: (\w+), .*\), connection string: (\S+)\n/;
+  // Generous: three gateways start at once, on a machine that may be busy.
+  const started = await Promise.race([waitFor(() => readyLine.test(run.output()), 60_000), run.exited.then(() => false)]);
+  expect(started, `the CLI exited, or gave no ready line within 60 s: ${run.output()}`).toBe(true);
+  const ready = readyLine.exec(run.output())!;
   expect(ready[2]).toBe(isPostgres ? "postgres" : "pglite");
-  return { child, url: ready[1]!, connectionString: ready[3]!, output: () => output };
+  return { ...run, url: ready[1]!, connectionString: ready[3]! };
 }
 
-async function stop(cli: Cli, signal: NodeJS.Signals) {
-  const exited = once(cli.child, "exit");
+function stop(cli: Cli, signal: NodeJS.Signals) {
   cli.child.kill(signal);
-  return (await exited)[0] as number | null;
+  return cli.exited;
 }
 
 /** A gateway's counters, asked with the connection string it accepts, as GET /stats requires. */

@@ -3,14 +3,13 @@
 // script, SIGKILL of its parent or of npm. They share one mechanism (local/bin/supervise.ts): neon:local, the
 // quickest to start, goes through every ending; each other script through one. Each run has a checkout of its
 // own (its own .data/ and lock), so they all run at once.
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
+import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { cliEnv, makeCheckout } from "../support/node/checkout";
 import { freePort } from "../support/node/free-port";
-import { alive, commandLine, descendants, portIsFree, waitFor } from "../support/node/processes";
+import { alive, commandLine, descendants, portIsFree, type Started, startProcess, waitFor } from "../support/node/processes";
 
 // Generous: drizzle-kit and wrangler take long to start on a busy 2-core machine.
 const START_TIMEOUT_MS = 150_000;
@@ -24,10 +23,6 @@ afterAll(() => {
 
 type Ending = "Ctrl-C" | "SIGTERM to npm" | "SIGTERM to the script" | "SIGKILL of its parent" | "SIGKILL of npm";
 
-interface Started {
-  npm: ChildProcess;
-  output: () => string;
-}
 type Ready = (output: string, processes: number[], checkout: string) => boolean;
 
 function processesOf(npm: ChildProcess): number[] {
@@ -40,21 +35,13 @@ function processesOf(npm: ChildProcess): number[] {
 async function startScript(script: string, args: string[], ready: Ready): Promise<Started> {
   const checkout = makeCheckout("orphans");
   checkouts.push(checkout);
-  const npm = spawn("npm", ["run", script, "--", ...args], {
-    cwd: checkout.dir,
-    env: cliEnv(),
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  let output = "";
-  npm.stdout!.on("data", (chunk) => (output += chunk));
-  npm.stderr!.on("data", (chunk) => (output += chunk));
+  const npm = startProcess("npm", ["run", script, "--", ...args], { cwd: checkout.dir, env: cliEnv(), detached: true });
   const started = await Promise.race([
-    waitFor(() => ready(output, processesOf(npm), checkout.dir), START_TIMEOUT_MS - 30_000),
-    once(npm, "exit").then(() => false),
+    waitFor(() => ready(npm.output(), processesOf(npm.child), checkout.dir), START_TIMEOUT_MS - 30_000),
+    npm.exited.then(() => false),
   ]);
-  expect(started, output).toBe(true);
-  return { npm, output: () => output };
+  expect(started, npm.output()).toBe(true);
+  return npm;
 }
 
 /** The process running `file` (not the supervisor that names it too). */
@@ -65,7 +52,7 @@ function scriptProcess(processes: number[], file: string): number {
 }
 
 function end(started: Started, ending: Ending, file: string, processes: number[]) {
-  const npmPid = started.npm.pid!;
+  const npmPid = started.child.pid!;
   const script = scriptProcess(processes, file);
   if (ending === "Ctrl-C") process.kill(-npmPid, "SIGINT");
   else if (ending === "SIGTERM to npm") process.kill(npmPid, "SIGTERM");
@@ -86,7 +73,7 @@ async function expectNothingLeft(processes: number[], ports: number[]) {
 /** Starts `script`, ends it the way `ending` says once it is up, and checks that nothing it started is left. */
 async function check(script: string, file: string, ending: Ending, options: { args?: string[]; ready: Ready; ports?: number[] }) {
   const started = await startScript(script, options.args ?? [], options.ready);
-  const processes = processesOf(started.npm);
+  const processes = processesOf(started.child);
   end(started, ending, file, processes);
   await expectNothingLeft(processes, options.ports ?? []);
 }

@@ -1,9 +1,8 @@
 // Every script that migrates or writes refuses a DATABASE_URL on another machine, in one line that names the
 // host and never the password, before it starts anything; ALLOW_REMOTE_DATABASE=1 lets it through.
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { afterAll, describe, expect, it } from "vitest";
 import { cliEnv, makeCheckout } from "../support/node/checkout";
+import { startProcess } from "../support/node/processes";
 
 const checkout = makeCheckout("remote-database");
 afterAll(() => checkout.remove());
@@ -12,12 +11,9 @@ const password = "hunter2-not-for-logs";
 const remoteUrl = `postgresql://deployer:${password}@ep-example-123.eu-central-1.aws.neon.tech/neondb?sslmode=require`;
 
 async function npm(args: string[], env: Record<string, string>) {
-  const child = spawn("npm", ["--silent", ...args], { cwd: checkout.dir, env: cliEnv(env), stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout.on("data", (chunk) => (output += chunk));
-  child.stderr.on("data", (chunk) => (output += chunk));
-  const [code] = await once(child, "exit");
-  return { code: code as number | null, output: output.trim() };
+  const run = startProcess("npm", ["--silent", ...args], { cwd: checkout.dir, env: cliEnv(env) });
+  const code = await run.exited;
+  return { code, output: run.output().trim() };
 }
 
 describe.concurrent("a remote DATABASE_URL", { timeout: 60_000 }, () => {

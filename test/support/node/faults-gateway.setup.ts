@@ -1,31 +1,20 @@
 import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http";
-import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from "node:net";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { type NeonGateway, startNeonGateway } from "../../../local/gateway/gateway";
 import { startGatewayWithLostBackend } from "./postgres-stand-ins";
 import { projectDatabase } from "./run-database";
+import { listenTcp } from "./tcp-server";
 
 export type GatewayState = "up" | "down" | "hang" | "backend-lost";
 const STATES: readonly string[] = ["up", "down", "hang", "backend-lost"] satisfies GatewayState[];
 
 /** Accepts connections on `port` and never answers: a database that hangs. */
-async function listenSilently(port: number) {
-  const sockets = new Set<Socket>();
-  const server: Server = createTcpServer((socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket)).resume();
-  });
-  server.listen(port, "127.0.0.1");
-  await once(server, "listening");
-  return async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise((resolve) => server.close(resolve));
-  };
-}
+const listenSilently = async (port: number) => (await listenTcp((socket) => socket.resume(), port)).close;
 
 /**
  * The faults project's own gateway, behind a loopback control server whose URL is provided as

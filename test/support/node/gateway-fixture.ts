@@ -4,6 +4,7 @@ import { drizzle } from "drizzle-orm/neon-http";
 import { randomUUID } from "node:crypto";
 import { afterAll, expect } from "vitest";
 import { startNeonGateway } from "../../../local/gateway/gateway";
+import { uniqueName } from "./unique-name";
 
 /** Real PostgreSQL when DATABASE_URL is set (CI runs both), embedded PGlite otherwise. */
 export const databaseUrl = process.env.DATABASE_URL;
@@ -12,8 +13,7 @@ export const isPostgres = Boolean(databaseUrl);
 /** What a worker sends; the gateways of these tests accept it, and run the statements on their own backend. */
 export const connectionString = `postgresql://app:${randomUUID()}@localhost/app`;
 
-/** A fresh name: real PostgreSQL is shared by parallel test files and by repeated runs. */
-export const uniqueName = (prefix: string) => `${prefix}_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
+export { uniqueName } from "./unique-name";
 
 /**
  * Starts a gateway for the calling test file (port 0), points the unmodified Neon driver at it, and stops it

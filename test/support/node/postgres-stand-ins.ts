@@ -1,8 +1,8 @@
 // PostgreSQL servers in the states a test needs and the machine's server cannot be put in: one that asks for a
 // password (or refuses the one it gets), and a gateway whose PostgreSQL has gone away.
-import { once } from "node:events";
-import { createServer, type AddressInfo, type Socket } from "node:net";
+import { randomUUID } from "node:crypto";
 import { type GatewayOptions, type NeonGateway, startNeonGateway } from "../../../local/gateway/gateway";
+import { listenTcp } from "./tcp-server";
 
 /** A backend message: type byte, length (itself included), body. */
 function message(type: string, body: Buffer): Buffer {
@@ -23,11 +23,8 @@ function passwordFailed(user: string): Buffer {
  * A server that answers every connection's start-up with a password request: SCRAM (PostgreSQL's default), whose
  * first challenge a client without a password cannot answer, or cleartext, whose password it then refuses (28P01).
  */
-export async function startPasswordServer(kind: "scram" | "refusing") {
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket)).on("error", () => {});
+export function startPasswordServer(kind: "scram" | "refusing") {
+  return listenTcp((socket) => {
     let startedUp = false;
     socket.on("data", () => {
       if (!startedUp) {
@@ -42,15 +39,6 @@ export async function startPasswordServer(kind: "scram" | "refusing") {
       }
     });
   });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
 }
 
 const int16 = (value: number) => Buffer.from([(value >>> 8) & 255, value & 255]);
@@ -66,16 +54,15 @@ const readyForQuery = message("Z", Buffer.from("I"));
 /**
  * A gateway started on a PostgreSQL that then goes away: its next requests find the port closed, as when the
  * machine's PostgreSQL stops under a running `npm run dev`. The PostgreSQL is a stand-in that lets anyone in and
- * answers the gateway's opening `SELECT 1` (booting a real one would take seconds), then closes.
+ * answers the gateway's opening `SELECT 1` (booting a real one would take seconds), then closes. The gateway's
+ * database URL holds `backendPassword`, for a test to see that no answer shows it.
  */
 export async function startGatewayWithLostBackend(options: Omit<GatewayOptions, "databaseUrl" | "dataDir">): Promise<{
   gateway: NeonGateway;
   backendPort: number;
+  backendPassword: string;
 }> {
-  const sockets = new Set<Socket>();
-  const backend = createServer((socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket)).on("error", () => {});
+  const backend = await listenTcp((socket) => {
     let received = Buffer.alloc(0);
     let startedUp = false;
     socket.on("data", (chunk) => {
@@ -90,11 +77,9 @@ export async function startGatewayWithLostBackend(options: Omit<GatewayOptions, 
       }
     });
   });
-  backend.listen(0, "127.0.0.1");
-  await once(backend, "listening");
-  const backendPort = (backend.address() as AddressInfo).port;
-  const gateway = await startNeonGateway({ ...options, databaseUrl: `postgres://postgres@127.0.0.1:${backendPort}/postgres` });
-  for (const socket of sockets) socket.destroy();
-  await new Promise((resolve) => backend.close(resolve));
-  return { gateway, backendPort };
+  const backendPassword = `backend-${randomUUID()}`;
+  const databaseUrl = `postgres://postgres:${backendPassword}@127.0.0.1:${backend.port}/postgres`;
+  const gateway = await startNeonGateway({ ...options, databaseUrl });
+  await backend.close();
+  return { gateway, backendPort: backend.port, backendPassword };
 }

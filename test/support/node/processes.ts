@@ -1,18 +1,32 @@
-// What a test of a CLI needs to tell whether everything it started has ended: the process tree from /proc,
-// and whether a port is free.
+// What a test of a CLI needs: to start it and read its output, and to tell whether everything it started has
+// ended (the process tree from /proc, whether a port is free).
+import { type ChildProcess, spawn, type SpawnOptions } from "node:child_process";
+import { once } from "node:events";
 import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { processStat } from "../../../local/tooling/process-group";
 
-/** The state letter and parent of a process from /proc/PID/stat, or undefined once it is gone. */
-function statOf(pid: number): { state: string; ppid: number } | undefined {
-  try {
-    // "pid (comm) state ppid ...": comm may hold spaces, so read after its closing parenthesis.
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return { state: state!, ppid: Number(ppid) };
-  } catch {
-    return undefined; // ended while being read
-  }
+export interface Started {
+  child: ChildProcess;
+  /** Its stdout and stderr so far, interleaved as they came. */
+  output: () => string;
+  /** Its exit code (null when a signal ended it). */
+  exited: Promise<number | null>;
+}
+
+/** Spawns `command` with its stdout and stderr piped and collected. */
+export function startProcess(command: string, args: string[], options: SpawnOptions): Started {
+  const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout!.on("data", (chunk) => (output += chunk));
+  child.stderr!.on("data", (chunk) => (output += chunk));
+  const exited = once(child, "exit").then(([code]) => code as number | null);
+  return { child, output: () => output, exited };
+}
+
+/** SIGKILL to `pid` and every live process descending from it: what a failed test left running. */
+export function killTree(pid: number): void {
+  for (const each of alive([pid, ...descendants(pid)])) process.kill(each, "SIGKILL");
 }
 
 /** Every live process descending from `pid`, by the parent links in /proc. */
@@ -20,7 +34,7 @@ export function descendants(pid: number): number[] {
   const parents = new Map<number, number>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
-    const stat = statOf(Number(entry));
+    const stat = processStat(Number(entry));
     if (stat && stat.state !== "Z") parents.set(Number(entry), stat.ppid);
   }
   const found: number[] = [];
@@ -34,7 +48,7 @@ export function descendants(pid: number): number[] {
 /** The processes of `pids` that still run (a zombie has ended). */
 export function alive(pids: number[]): number[] {
   return pids.filter((pid) => {
-    const stat = statOf(pid);
+    const stat = processStat(pid);
     return stat !== undefined && stat.state !== "Z";
   });
 }

@@ -1,5 +1,5 @@
-import { randomUUID } from "node:crypto";
 import { createScratchDatabase } from "../../../local/tooling/scratch-database";
+import { uniqueName } from "./unique-name";
 
 /**
  * Where a test project's gateway keeps the API's tables: on PostgreSQL (DATABASE_URL), a database of the
@@ -9,5 +9,5 @@ import { createScratchDatabase } from "../../../local/tooling/scratch-database";
 export async function projectDatabase(project: string): Promise<{ url: string | undefined; drop(): Promise<void> }> {
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) return { url: undefined, drop: async () => {} };
-  return createScratchDatabase(serverUrl, `clients_test_${project}_${randomUUID().replaceAll("-", "").slice(0, 12)}`);
+  return createScratchDatabase(serverUrl, uniqueName(`clients_test_${project}`));
 }
