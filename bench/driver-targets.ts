@@ -23,8 +23,8 @@ export function connectDriver(gatewayUrl: string, databaseUrl: string, timeoutMs
     /** POST and GET through the very query functions the worker's routes call. */
     raceSafeTarget: (userId: string): Target => ({
       create: async (input) => {
-        const { client, created } = await createClient(db, { userId, ...input });
-        return { status: created ? 201 : 200, client: seen(client) };
+        const { client, change } = await createClient(db, { userId, ...input });
+        return { status: change ? 201 : 200, client: seen(client) };
       },
       read: (id) => read(db, userId, id),
     }),

@@ -20,6 +20,35 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/clients/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Receive the caller's changes as they happen, over a WebSocket
+         * @description A WebSocket that receives every change of the caller's clients as it commits, from any tab or device:
+         *     one JSON text message per change, `{"type":"change","seq":N,"op":"created"|"updated"|"deleted","client":{...}}`
+         *     (the `ChangeMessage` schema; for a delete, the client's id and last ETag). `seq` counts the caller's changes
+         *     1, 2, 3, ...: a message whose `seq` is not the last one plus 1 means some were missed (a socket can drop, a
+         *     message can be late), and `GET /api/clients/changes?after=<last seq>` gives them. Browsers cannot set
+         *     headers on a WebSocket, so the token is offered as a subprotocol: `new WebSocket(url, ["clients-api.v1",
+         *     "bearer." + token])`; the server accepts `clients-api.v1`. The token is checked before the upgrade, with the
+         *     same answers as every route. The server closes the socket with code 4001 when the token expires (connect
+         *     again with a new one) and with 4008 when the caller already has 100 open. The socket sends nothing else and
+         *     ignores what it is sent.
+         */
+        get: operations["liveChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/clients": {
         parameters: {
             query?: never;
@@ -44,6 +73,33 @@ export interface paths {
          *     client again) or `200` (with the row it met), never an error.
          */
         post: operations["createClient"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clients/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow the caller's changes: creates, updates and deletes after a position, in order
+         * @description Every create that answers `201`, every update and every delete is recorded with its position `seq`
+         *     (1, 2, 3, ... per caller, without gaps) in the same statement that makes it, so a change that committed is in
+         *     the log, and the positions are handed out in the order the changes commit: a reader that asks for the changes
+         *     after the last one it saw never misses one. The live socket (`GET /api/clients/live`) sends the same changes
+         *     as they happen; this route fills the gaps after a reconnect. Changes are kept 7 days: a position older
+         *     than that answers `410`, and the caller reloads the list. To start: read the current position (no `after`),
+         *     then load the list, then apply the changes after that position, each only if its client's ETag is newer
+         *     than the one the list gave (an ETag is a number that only grows).
+         */
+        get: operations["listChanges"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -145,6 +201,94 @@ export interface components {
             /** @description Pass as `cursor` to get the next page; `null` on the last page */
             nextCursor: string | null;
         };
+        /**
+         * @description One committed change of the caller's clients, at position `seq` (1, 2, 3, ... per caller)
+         * @example {
+         *       "seq": 7,
+         *       "op": "updated",
+         *       "client": {
+         *         "id": "chat-42",
+         *         "name": "Ada Lovelace",
+         *         "email": "ada@example.com",
+         *         "phone": null,
+         *         "company": null,
+         *         "createdAt": "2026-11-27T18:00:01.086Z",
+         *         "updatedAt": "2026-11-27T18:00:01.086Z",
+         *         "etag": "\"1729\""
+         *       }
+         *     }
+         */
+        Change: {
+            /** Format: int64 */
+            seq: number;
+            /** @enum {string} */
+            op: "created" | "updated";
+            /** @description The client as the change left it */
+            client: components["schemas"]["Client"];
+        } | {
+            /** Format: int64 */
+            seq: number;
+            /** @constant */
+            op: "deleted";
+            /** @description The deleted client's id and last ETag */
+            client: {
+                /** @description The client's id: the chat id given on create, or one the server made up */
+                id: string;
+                /** @description The client's ETag, as in the ETag header: send it in If-Match to change the client only as you saw it */
+                etag: string;
+            };
+        };
+        ChangePage: {
+            /** @description Oldest first */
+            changes: components["schemas"]["Change"][];
+            /**
+             * Format: int64
+             * @description Pass as `after` next time: the last change's `seq`, or the position asked for when there were none
+             */
+            next: number;
+        };
+        /**
+         * @description A live socket's message: one change, as GET /api/clients/changes gives it
+         * @example {
+         *       "type": "change",
+         *       "seq": 7,
+         *       "op": "updated",
+         *       "client": {
+         *         "id": "chat-42",
+         *         "name": "Ada Lovelace",
+         *         "email": "ada@example.com",
+         *         "phone": null,
+         *         "company": null,
+         *         "createdAt": "2026-11-27T18:00:01.086Z",
+         *         "updatedAt": "2026-11-27T18:00:01.086Z",
+         *         "etag": "\"1729\""
+         *       }
+         *     }
+         */
+        ChangeMessage: {
+            /** @constant */
+            type: "change";
+            /** Format: int64 */
+            seq: number;
+            /** @enum {string} */
+            op: "created" | "updated";
+            /** @description The client as the change left it */
+            client: components["schemas"]["Client"];
+        } | {
+            /** @constant */
+            type: "change";
+            /** Format: int64 */
+            seq: number;
+            /** @constant */
+            op: "deleted";
+            /** @description The deleted client's id and last ETag */
+            client: {
+                /** @description The client's id: the chat id given on create, or one the server made up */
+                id: string;
+                /** @description The client's ETag, as in the ETag header: send it in If-Match to change the client only as you saw it */
+                etag: string;
+            };
+        };
         Health: {
             /** @constant */
             status: "ok";
@@ -223,6 +367,24 @@ export interface components {
                 detail: string;
             }[];
         };
+        Problem410: {
+            /** @enum {string} */
+            type: "urn:clients-api:problem:position-unknown";
+            /** @enum {string} */
+            title: "Position not in the change log";
+            /** @constant */
+            status: 410;
+            /** @description What went wrong, for a human */
+            detail: string;
+            /** @description The same value as the X-Request-Id header */
+            requestId: string;
+            /** @description The fields at fault (400 and 409): the first 20, `detail` counts the rest */
+            errors?: {
+                /** @description JSON Pointer (RFC 6901) to the field at fault; empty for the whole body */
+                pointer: string;
+                detail: string;
+            }[];
+        };
         Problem412: {
             /** @enum {string} */
             type: "urn:clients-api:problem:precondition-failed";
@@ -284,6 +446,24 @@ export interface components {
             title: "Idempotency key reused";
             /** @constant */
             status: 422;
+            /** @description What went wrong, for a human */
+            detail: string;
+            /** @description The same value as the X-Request-Id header */
+            requestId: string;
+            /** @description The fields at fault (400 and 409): the first 20, `detail` counts the rest */
+            errors?: {
+                /** @description JSON Pointer (RFC 6901) to the field at fault; empty for the whole body */
+                pointer: string;
+                detail: string;
+            }[];
+        };
+        Problem426: {
+            /** @enum {string} */
+            type: "urn:clients-api:problem:upgrade-required";
+            /** @enum {string} */
+            title: "Upgrade required";
+            /** @constant */
+            status: 426;
             /** @description What went wrong, for a human */
             detail: string;
             /** @description The same value as the X-Request-Id header */
@@ -377,7 +557,9 @@ export interface components {
             };
         };
         /**
-         * @description `bad-request`: The Idempotency-Key header must be 1 to 255 visible ASCII characters.
+         * @description `bad-request`: Offer the subprotocol clients-api.v1 in Sec-WebSocket-Protocol, beside bearer.<token>.
+         *
+         *     `bad-request`: The Idempotency-Key header must be 1 to 255 visible ASCII characters.
          *
          *     `malformed-json`: The request body is not valid JSON.
          *
@@ -421,6 +603,61 @@ export interface components {
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem401"];
+            };
+        };
+        /** @description `upgrade-required`: This route is a WebSocket: send Upgrade: websocket and offer the subprotocols clients-api.v1 and bearer.<token>. */
+        Problem426_RateLimitPolicy: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                Upgrade: components["headers"]["Upgrade"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem426"];
+            };
+        };
+        /** @description `rate-limited`: Too many requests from this user. Retry after the time in Retry-After. */
+        Problem429_RateLimitPolicy: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "Retry-After": components["headers"]["Retry-After"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem429"];
+            };
+        };
+        /**
+         * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be a postgres:// or postgresql:// connection string.
+         *
+         *     `internal`: An unexpected error occurred.
+         */
+        Problem500_RateLimitPolicy: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem500"];
+            };
+        };
+        /**
+         * @description `unavailable`: The identity provider's keys could not be fetched.
+         *
+         *     `unavailable`: The database is unavailable. Retry shortly.
+         */
+        Problem503_RateLimitPolicy: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "Retry-After": components["headers"]["Retry-After"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem503"];
             };
         };
         /**
@@ -487,47 +724,15 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem422"];
             };
         };
-        /** @description `rate-limited`: Too many requests from this user. Retry after the time in Retry-After. */
-        Problem429_RateLimitPolicy: {
-            headers: {
-                "X-Request-Id": components["headers"]["X-Request-Id"];
-                "Retry-After": components["headers"]["Retry-After"];
-                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem429"];
-            };
-        };
-        /**
-         * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be a postgres:// or postgresql:// connection string.
-         *
-         *     `internal`: An unexpected error occurred.
-         */
-        Problem500_RateLimitPolicy: {
+        /** @description `position-unknown`: The change log does not hold every change after this position (it keeps them 7 days): reload the list, then follow the changes from the position that GET /api/clients/changes without `after` gives. */
+        Problem410_RateLimitPolicy: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
                 "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                 [name: string]: unknown;
             };
             content: {
-                "application/problem+json": components["schemas"]["Problem500"];
-            };
-        };
-        /**
-         * @description `unavailable`: The identity provider's keys could not be fetched.
-         *
-         *     `unavailable`: The database is unavailable. Retry shortly.
-         */
-        Problem503_RateLimitPolicy: {
-            headers: {
-                "X-Request-Id": components["headers"]["X-Request-Id"];
-                "Retry-After": components["headers"]["Retry-After"];
-                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem503"];
+                "application/problem+json": components["schemas"]["Problem410"];
             };
         };
         /** @description `precondition-failed`: The client has changed since the ETag in If-Match: nothing was written. Read it again. */
@@ -563,6 +768,8 @@ export interface components {
         "Retry-After": "1" | "60";
         /** @description The bearer challenge. */
         "WWW-Authenticate": "Bearer" | "Bearer error=\"invalid_token\"";
+        /** @description The protocol the route speaks. */
+        Upgrade: "websocket";
         /** @description The client's entity tag, strong: its version, which the database makes new on every write of the client. Send it in `If-Match` to write only over this version, in `If-None-Match` to read only a newer one. */
         ETag: string;
         /** @description The per-user limit that counts this request (draft-ietf-httpapi-ratelimit-headers): `"writes";q=60;w=60` for writes, `"reads";q=300;w=60` for reads, a quota `q` of requests per window `w` of seconds, as wrangler.toml configures them. How much is left is not reported: the rate limiting binding does not say. */
@@ -600,6 +807,61 @@ export interface operations {
             500: components["responses"]["Problem500"];
             /** @description `unavailable`: The database is unavailable. Retry shortly. */
             503: components["responses"]["Problem503"];
+        };
+    };
+    liveChanges: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The subprotocols the socket's client offers: `clients-api.v1`, and the bearer token as `bearer.<token>` (a browser cannot set Authorization on a WebSocket). The server accepts `clients-api.v1`.
+                 * @example clients-api.v1, bearer.eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLTEiLCJleHAiOjE3OTYwMDAwMDB9.c2lnbmF0dXJl
+                 */
+                "Sec-WebSocket-Protocol"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Switching to the WebSocket protocol, subprotocol `clients-api.v1`. */
+            101: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `bad-request`: Offer the subprotocol clients-api.v1 in Sec-WebSocket-Protocol, beside bearer.<token>. */
+            400: components["responses"]["Problem400_RateLimitPolicy"];
+            /**
+             * @description `unauthorized`: Send a bearer token in the Authorization header.
+             *
+             *     `unauthorized`: The bearer token is invalid or expired.
+             *
+             *     `unauthorized`: The token has no expiry (exp).
+             *
+             *     `unauthorized`: The token's subject (sub) must be 1 to 255 characters of text without control characters.
+             */
+            401: components["responses"]["Problem401_RateLimitPolicy"];
+            414: components["responses"]["UrlTooLong"];
+            /** @description `upgrade-required`: This route is a WebSocket: send Upgrade: websocket and offer the subprotocols clients-api.v1 and bearer.<token>. */
+            426: components["responses"]["Problem426_RateLimitPolicy"];
+            /** @description `rate-limited`: Too many requests from this user. Retry after the time in Retry-After. */
+            429: components["responses"]["Problem429_RateLimitPolicy"];
+            /**
+             * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be a postgres:// or postgresql:// connection string.
+             *
+             *     `internal`: An unexpected error occurred.
+             */
+            500: components["responses"]["Problem500_RateLimitPolicy"];
+            /**
+             * @description `unavailable`: The identity provider's keys could not be fetched.
+             *
+             *     `unavailable`: The database is unavailable. Retry shortly.
+             */
+            503: components["responses"]["Problem503_RateLimitPolicy"];
         };
     };
     listClients: {
@@ -737,6 +999,62 @@ export interface operations {
             415: components["responses"]["Problem415_RateLimitPolicy"];
             /** @description `idempotency-key-reused`: This Idempotency-Key was sent before with other fields: nothing was written. Use a new key for a new client. */
             422: components["responses"]["Problem422_RateLimitPolicy"];
+            /** @description `rate-limited`: Too many requests from this user. Retry after the time in Retry-After. */
+            429: components["responses"]["Problem429_RateLimitPolicy"];
+            /**
+             * @description `misconfigured`: The server's settings are invalid: DATABASE_URL must be a postgres:// or postgresql:// connection string.
+             *
+             *     `internal`: An unexpected error occurred.
+             */
+            500: components["responses"]["Problem500_RateLimitPolicy"];
+            /**
+             * @description `unavailable`: The identity provider's keys could not be fetched.
+             *
+             *     `unavailable`: The database is unavailable. Retry shortly.
+             */
+            503: components["responses"]["Problem503_RateLimitPolicy"];
+        };
+    };
+    listChanges: {
+        parameters: {
+            query?: {
+                /** @description The position to continue from: the `seq` of the last change seen, or the `next` of the previous answer. Without it, the answer has no changes and `next` is the current position. */
+                after?: number;
+                /** @description Changes per answer, 1 to 100, in decimal digits. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The changes after `after`, oldest first. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangePage"];
+                };
+            };
+            /** @description `validation-failed`: The query string has invalid fields: /limit. */
+            400: components["responses"]["Problem400_RateLimitPolicy"];
+            /**
+             * @description `unauthorized`: Send a bearer token in the Authorization header.
+             *
+             *     `unauthorized`: The bearer token is invalid or expired.
+             *
+             *     `unauthorized`: The token has no expiry (exp).
+             *
+             *     `unauthorized`: The token's subject (sub) must be 1 to 255 characters of text without control characters.
+             */
+            401: components["responses"]["Problem401_RateLimitPolicy"];
+            /** @description `position-unknown`: The change log does not hold every change after this position (it keeps them 7 days): reload the list, then follow the changes from the position that GET /api/clients/changes without `after` gives. */
+            410: components["responses"]["Problem410_RateLimitPolicy"];
+            414: components["responses"]["UrlTooLong"];
             /** @description `rate-limited`: Too many requests from this user. Retry after the time in Retry-After. */
             429: components["responses"]["Problem429_RateLimitPolicy"];
             /**

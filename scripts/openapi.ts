@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import openapiTS, { astToString } from "openapi-typescript";
 import { openApiDocument } from "../src/http/openapi";
 import { operations } from "../src/http/operations";
-import app from "../src/index";
+import app from "../src/app";
 
 const document = `${JSON.stringify(openApiDocument(app, operations), null, 2)}\n`;
 const clientTypes = astToString(await openapiTS(document));

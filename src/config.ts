@@ -2,6 +2,7 @@
 // else reads `env`: routes and middleware get the typed `Config`.
 import * as z from "zod/mini";
 import type { DatabaseOptions } from "./db/connection";
+import type { UserFeed } from "./live/user-feed";
 import { keptIn } from "./per-isolate";
 
 export type Config = {
@@ -16,6 +17,8 @@ export type Config = {
   };
   /** Per-user limits ([[ratelimits]] in wrangler.toml): one for writes, a looser one for reads. */
   rateLimits: { write: RateLimit; read: RateLimit };
+  /** The Durable Objects that hold each user's live sockets. */
+  userFeeds: DurableObjectNamespace<UserFeed>;
 };
 
 /** A setting is missing or invalid. Names the settings and what they must be, never their values. */
@@ -34,6 +37,9 @@ const isHttp = ({ protocol }: URL) => protocol === "http:" || protocol === "http
 const isOrigin = (value: string) => urlWith((url) => isHttp(url) && url.origin === value)(value);
 const emptyOr = (accept: (value: string) => boolean) => (value: string) => value === "" || accept(value);
 const rateLimit = z.custom<RateLimit>((value) => typeof (value as Partial<RateLimit> | undefined)?.limit === "function");
+const durableObjects = z.custom<DurableObjectNamespace<UserFeed>>(
+  (value) => typeof (value as Partial<DurableObjectNamespace> | undefined)?.idFromName === "function",
+);
 
 // What each setting must be. Shown to callers and operators in place of zod's messages, so that no
 // message ever repeats a value.
@@ -49,6 +55,7 @@ export const SETTING_RULES = {
   NEON_FETCH_ENDPOINT: "must be empty or an http(s) URL on a loopback host (localhost, 127.x.x.x, [::1])",
   WRITE_LIMITER: "must be a rate limiting binding ([[ratelimits]] in wrangler.toml)",
   READ_LIMITER: "must be a rate limiting binding ([[ratelimits]] in wrangler.toml)",
+  USER_FEEDS: "must be the UserFeed Durable Object binding ([[durable_objects.bindings]] in wrangler.toml)",
 } as const;
 type Setting = keyof typeof SETTING_RULES;
 
@@ -77,6 +84,7 @@ const settings = z
     ),
     WRITE_LIMITER: rateLimit,
     READ_LIMITER: rateLimit,
+    USER_FEEDS: durableObjects,
   })
   .check(
     z.superRefine(({ JWKS_URL, JWT_ISSUER, JWT_AUDIENCE }, ctx) => {
@@ -103,6 +111,7 @@ function parseConfig(env: Env): Config | MisconfiguredError {
         : undefined,
     },
     rateLimits: { write: data.WRITE_LIMITER, read: data.READ_LIMITER },
+    userFeeds: data.USER_FEEDS,
   };
 }
 

@@ -25,7 +25,7 @@ try {
   });
   let created = 0;
   for (const sample of samples) {
-    if ((await createClient(db, { ...sample, userId })).created) created++;
+    if ((await createClient(db, { ...sample, userId })).change) created++;
   }
   console.log(
     `db:seed: ${samples.length} sample clients for user "${userId}" (${created} new, ` +

@@ -1,5 +1,6 @@
 import { and, eq, getTableColumns, getTableName, inArray, lt, sql, type SQL } from "drizzle-orm";
-import type { AnyPgColumn } from "drizzle-orm/pg-core";
+import type { AnyPgColumn, PgInsertValue } from "drizzle-orm/pg-core";
+import { recording, type Change } from "./changes";
 import type { Database } from "./connection";
 import {
   DatabaseUnavailableError,
@@ -24,8 +25,10 @@ import {
 } from "./schema";
 
 type ClientFields = Pick<NewClientRow, ClientFieldName>;
+type NewClient = NewClientRow & { id: string };
 export type ListCursor = { createdAt: Date; id: string };
-export type Created = { client: ClientRow; created: boolean };
+/** A create's client, and its change when the create made it (none when an existing client answered). */
+export type Created = { client: ClientRow; change?: Change };
 
 /**
  * A write's precondition: the client's current version must be one of these (an If-Match header's
@@ -40,7 +43,8 @@ export const IDEMPOTENCY_KEY_TTL_HOURS = 24;
 const EXPIRED_KEYS_PRUNED_PER_CREATE = 10;
 
 // Every function here is one or two round trips under the retry policy of `withOneRetry`, and throws
-// DatabaseUnavailableError, UniqueViolationError, or what nobody could classify.
+// DatabaseUnavailableError, UniqueViolationError, or what nobody could classify. Every write records its
+// change in the user's change log in the same statement (./changes.ts).
 
 // The list index is built DESC NULLS LAST (drizzle-kit's `.desc()`), and a plain DESC means NULLS FIRST:
 // PostgreSQL would then read all of a user's rows and sort them, though neither column can be null.
@@ -51,6 +55,13 @@ const byOwnerAndId = (userId: string, id: string) => and(eq(clients.userId, user
 // The precondition goes into the write's own WHERE clause: checked and written in one statement, with
 // no window between a read and the write.
 const atVersion = (expected: ExpectedVersions) => expected && inArray(clients.version, [...expected]);
+
+/** The change a recording write made, or undefined when it wrote nothing or its row counts as no change. */
+function changeOf(op: Change["op"], [row]: Awaited<ReturnType<typeof recording>>): Change | undefined {
+  if (!row || row.seq === null) return undefined;
+  const { seq, ...client } = row;
+  return { seq, op, client };
+}
 
 /** A write refused by a unique index on a field becomes a conflict on that field; anything else is rethrown. */
 function rethrowFieldConflict(error: unknown): never {
@@ -94,31 +105,35 @@ export async function findClient(db: Database, userId: string, id: string): Prom
  * delete: a third statement inserts the row, or, if yet another create got there first, returns that
  * one, under the row's lock. So a create racing a delete answers created or existing, never a conflict.
  */
-export async function createClient(db: Database, values: NewClientRow & { id: string }): Promise<Created> {
+export async function createClient(db: Database, values: NewClient): Promise<Created> {
   try {
-    const [client] = await withOneRetry(() => db.insert(clients).values(values).returning());
-    return { client: client!, created: true };
+    const change = changeOf("created", await withOneRetry(() => recording(db, "created", inserted(db, values))));
+    return { client: change!.client, change };
   } catch (error) {
     if (violatedUniqueConstraint(error) !== CLIENTS_PRIMARY_KEY) rethrowFieldConflict(error);
   }
   const existing = await findClient(db, values.userId, values.id);
-  if (existing) return { client: existing, created: false };
+  if (existing) return { client: existing };
   return insertOrLockExisting(db, values);
 }
 
+const inserted = (db: Database, values: PgInsertValue<typeof clients>) => db.$with("written").as(db.insert(clients).values(values).returning());
+
 // The update leaves the row as it is (the same version, so the same ETag) and only makes ON CONFLICT
 // wait for and return the committed row: a row deleted meanwhile no longer conflicts. A new tuple has
-// no xmax; one written by ON CONFLICT DO UPDATE carries the updating transaction's.
-async function insertOrLockExisting(db: Database, values: NewClientRow & { id: string }): Promise<Created> {
-  const statement = () =>
+// no xmax; one written by ON CONFLICT DO UPDATE carries the updating transaction's. Only a new row is a change.
+async function insertOrLockExisting(db: Database, values: NewClient): Promise<Created> {
+  const written = db.$with("written").as(
     db
       .insert(clients)
       .values(values)
       .onConflictDoUpdate({ target: [clients.userId, clients.id], set: { version: sql`${clients.version}` } })
-      .returning({ ...getTableColumns(clients), created: sql<boolean>`xmax = 0` });
-  const [row] = await withOneRetry(statement).catch(rethrowFieldConflict);
-  const { created, ...client } = row!;
-  return { client, created };
+      .returning({ ...getTableColumns(clients), recorded: sql<boolean>`xmax = 0`.as("recorded") }),
+  );
+  const rows = await withOneRetry(() => recording(db, "created", written)).catch(rethrowFieldConflict);
+  const change = changeOf("created", rows);
+  const { seq: _seq, ...client } = rows[0]!;
+  return { client, change };
 }
 
 /**
@@ -129,15 +144,11 @@ async function insertOrLockExisting(db: Database, values: NewClientRow & { id: s
  * since); other fields throw IdempotencyKeyReusedError. At most two round trips, concurrent repeats
  * included: they wait on the key's primary key until the first commits.
  */
-export async function createClientWithKey(
-  db: Database,
-  values: NewClientRow & { id: string },
-  key: string,
-): Promise<Created | undefined> {
+export async function createClientWithKey(db: Database, values: NewClient, key: string): Promise<Created | undefined> {
   const fingerprint = await fingerprintOf(values);
   try {
-    const [client] = await withOneRetry(() => claimKeyAndInsert(db, values, key, fingerprint));
-    return { client: client!, created: true };
+    const change = changeOf("created", await withOneRetry(() => claimKeyAndInsert(db, values, key, fingerprint)));
+    return { client: change!.client, change };
   } catch (error) {
     // A held key leaves the client's id NULL, and the NOT NULL constraint refuses the whole statement.
     if (violatedNotNullColumn(error) !== clients.id.name) rethrowFieldConflict(error);
@@ -153,10 +164,10 @@ export async function createClientWithKey(
   // window is a few milliseconds once a day per key, so it is reported as the database's hiccup.
   if (!held) throw new DatabaseUnavailableError("the idempotency key expired while it was read");
   if (held.fingerprint !== fingerprint) throw new IdempotencyKeyReusedError("the key was sent with other fields");
-  return held.client ? { client: held.client, created: false } : undefined;
+  return held.client ? { client: held.client } : undefined;
 }
 
-function claimKeyAndInsert(db: Database, { id, ...values }: NewClientRow & { id: string }, key: string, fingerprint: string) {
+function claimKeyAndInsert(db: Database, { id, ...values }: NewClient, key: string, fingerprint: string) {
   const expired = lt(idempotencyKeys.createdAt, sql`now() - make_interval(hours => ${IDEMPOTENCY_KEY_TTL_HOURS})`);
   const claimed = db.$with("claimed").as(
     db
@@ -181,11 +192,7 @@ function claimKeyAndInsert(db: Database, { id, ...values }: NewClientRow & { id:
       )
       .returning({ key: idempotencyKeys.key }),
   );
-  return db
-    .with(claimed, pruned)
-    .insert(clients)
-    .values({ ...values, id: sql`(select ${claimed.clientId} from ${claimed})` })
-    .returning();
+  return recording(db, "created", inserted(db, { ...values, id: sql`(select ${claimed.clientId} from ${claimed})` }), [claimed, pruned]);
 }
 
 /** SHA-256 of the client's fields, absent and null alike, in name order: what makes two creates the same. */
@@ -211,38 +218,40 @@ export async function listClients(
 }
 
 /**
- * Applies `changes` and returns the new row, or undefined when there is no such client. With `expected`
- * versions, a client at another version throws StaleVersionError and is left as it is: one round trip
- * when the write applies, a second to tell a stale version from a missing client when it does not.
+ * Applies `fields` and returns the change (the new row in it), or undefined when there is no such client.
+ * With `expected` versions, a client at another version throws StaleVersionError and is left as it is: one
+ * round trip when the write applies, a second to tell a stale version from a missing client when it does not.
  */
 export async function updateClient(
   db: Database,
   userId: string,
   id: string,
-  changes: Partial<ClientFields>,
+  fields: Partial<ClientFields>,
   expected?: ExpectedVersions,
-): Promise<ClientRow | undefined> {
-  const statement = () =>
+): Promise<Change | undefined> {
+  const written = db.$with("written").as(
     db
       .update(clients)
-      .set({ ...changes, updatedAt: sql`now()`, version: nextClientVersion })
+      .set({ ...fields, updatedAt: sql`now()`, version: nextClientVersion })
       .where(and(byOwnerAndId(userId, id), atVersion(expected)))
-      .returning();
-  const [row] = await withOneRetry(statement).catch(rethrowFieldConflict);
-  if (!row && expected) await refuseIfPresent(db, userId, id);
-  return row;
+      .returning(),
+  );
+  const change = changeOf("updated", await withOneRetry(() => recording(db, "updated", written)).catch(rethrowFieldConflict));
+  if (!change && expected) await refuseIfPresent(db, userId, id);
+  return change;
 }
 
-/** Deletes the client; false when there is none. `expected` as for updateClient. */
-export async function deleteClient(db: Database, userId: string, id: string, expected?: ExpectedVersions): Promise<boolean> {
-  const deleted = await withOneRetry(() =>
+/** Deletes the client and returns the change (the row as it was), or undefined when there is none. `expected` as for updateClient. */
+export async function deleteClient(db: Database, userId: string, id: string, expected?: ExpectedVersions): Promise<Change | undefined> {
+  const written = db.$with("written").as(
     db
       .delete(clients)
       .where(and(byOwnerAndId(userId, id), atVersion(expected)))
-      .returning({ id: clients.id }),
+      .returning(),
   );
-  if (deleted.length === 0 && expected) await refuseIfPresent(db, userId, id);
-  return deleted.length > 0;
+  const change = changeOf("deleted", await withOneRetry(() => recording(db, "deleted", written)));
+  if (!change && expected) await refuseIfPresent(db, userId, id);
+  return change;
 }
 
 /** A conditional write changed nothing: if the client exists, its version was not the expected one. */

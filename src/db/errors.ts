@@ -46,6 +46,11 @@ export class IdempotencyKeyReusedError extends Error {
   override readonly name = "IdempotencyKeyReusedError";
 }
 
+/** A reader asked for the changes after a position the log does not hold all changes after: it must reload. */
+export class ChangePositionUnknownError extends Error {
+  override readonly name = "ChangePositionUnknownError";
+}
+
 type DatabaseErrorFields = { code: string; constraint?: string; column?: string };
 
 /** The error and its causes, outermost first; stops at a repeat or after MAX_CAUSE_DEPTH links. */

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, index, pgSequence, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, index, jsonb, pgSequence, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 // Constraint names are part of the contract: a unique violation is told apart by its constraint.
 export const CLIENTS_PRIMARY_KEY = "clients_pkey";
@@ -52,6 +52,38 @@ export const idempotencyKeys = pgTable(
     primaryKey({ name: "idempotency_keys_pkey", columns: [table.userId, table.key] }),
     // Serves pruning the expired keys, oldest first.
     index("idempotency_keys_created_at_idx").on(table.createdAt),
+  ],
+);
+
+// The change log a user's tabs follow (GET /api/clients/changes and the live socket): one row per committed
+// create, update or delete of a client, written by the same statement as the change. `seq` counts a user's
+// changes 1, 2, 3, ... without gaps: each change takes the next value from the user's counter row, whose lock
+// it holds until it commits, so a user's changes commit in `seq` order and a reader never passes one that
+// is still to commit (docs/architecture.md, "The change log").
+export const changeCounters = pgTable("client_change_counters", {
+  userId: text("user_id").primaryKey(),
+  lastSeq: bigint("last_seq", { mode: "number" }).notNull(),
+});
+
+export const CHANGE_OPS = ["created", "updated", "deleted"] as const;
+export type ChangeOp = (typeof CHANGE_OPS)[number];
+
+export const clientChanges = pgTable(
+  "client_changes",
+  {
+    userId: text("user_id").notNull(),
+    seq: bigint("seq", { mode: "number" }).notNull(),
+    op: text("op", { enum: CHANGE_OPS }).notNull(),
+    // The client as the change left it (for a delete, as it was): its columns by their SQL names.
+    client: jsonb("client").notNull(),
+    // The clock when the row is written, after the counter's lock is taken, unlike now() (the transaction's
+    // start): so a user's changes are recorded in `seq` order and expire oldest first.
+    recordedAt: timestamp("recorded_at", { withTimezone: true, precision: 3 }).notNull().default(sql`clock_timestamp()`),
+  },
+  (table) => [
+    primaryKey({ name: "client_changes_pkey", columns: [table.userId, table.seq] }),
+    // Serves pruning the expired changes.
+    index("client_changes_recorded_at_idx").on(table.recordedAt),
   ],
 );
 

@@ -2,7 +2,14 @@
 // errors and the settings' check each map to one problem type; whatever nobody classified is `internal`.
 import { HTTPException } from "hono/http-exception";
 import { MisconfiguredError, SETTING_RULES } from "../config";
-import { DatabaseUnavailableError, IdempotencyKeyReusedError, StaleVersionError, UniqueViolationError } from "../db/errors";
+import { CHANGE_RETENTION_DAYS } from "../db/changes";
+import {
+  ChangePositionUnknownError,
+  DatabaseUnavailableError,
+  IdempotencyKeyReusedError,
+  StaleVersionError,
+  UniqueViolationError,
+} from "../db/errors";
 import { UNIQUE_FIELDS } from "../db/schema";
 import { ApiError, problemTitle, problemTypeOf, raise, RETRY_SOON, type Problem } from "./problem";
 
@@ -36,6 +43,12 @@ export const KEY_REUSED: Problem = {
   detail: "This Idempotency-Key was sent before with other fields: nothing was written. Use a new key for a new client.",
 };
 
+/** GET /api/clients/changes from a position the log no longer holds every change after, or never reached. */
+export const POSITION_UNKNOWN: Problem = {
+  type: "position-unknown",
+  detail: `The change log does not hold every change after this position (it keeps them ${CHANGE_RETENTION_DAYS} days): reload the list, then follow the changes from the position that GET /api/clients/changes without \`after\` gives.`,
+};
+
 // Hono's own middleware throws plain HTTPExceptions: keep their status and message. Never their
 // response's headers: the jwt middleware's challenge, for one, echoes the request URL (the
 // authenticate middleware answers its 401s itself).
@@ -51,6 +64,7 @@ export function toApiError(error: unknown): ApiError {
   if (error instanceof UniqueViolationError) return raise(fieldTaken(error.field), { cause: error });
   if (error instanceof StaleVersionError) return raise(STALE_VERSION, { cause: error });
   if (error instanceof IdempotencyKeyReusedError) return raise(KEY_REUSED, { cause: error });
+  if (error instanceof ChangePositionUnknownError) return raise(POSITION_UNKNOWN, { cause: error });
   if (error instanceof MisconfiguredError) return raise(misconfigured(error.message), { cause: error });
   return raise(INTERNAL, { cause: error });
 }

@@ -13,6 +13,9 @@ import { RATE_LIMIT_POLICY } from "./rate-limits";
 import { PROBLEMS, type Problem } from "./problem";
 import { CLIENT_ID_RULE, MAX_CLIENT_ID_LENGTH, STORABLE_TEXT_RULE } from "./request-schemas";
 import {
+  changeJson,
+  changeMessage,
+  changePage,
   clientEnvelope,
   clientJson,
   clientPage,
@@ -29,7 +32,16 @@ import { MAX_LISTED_ERRORS, MAX_QUOTED_CHARACTERS } from "./validation";
 
 type JsonSchema = Record<string, unknown>;
 
-const RESPONSE_SCHEMAS = { Client: clientJson, Timestamp: timestamp, ClientEnvelope: clientEnvelope, ClientPage: clientPage, Health: health };
+const RESPONSE_SCHEMAS = {
+  Client: clientJson,
+  Timestamp: timestamp,
+  ClientEnvelope: clientEnvelope,
+  ClientPage: clientPage,
+  Change: changeJson,
+  ChangePage: changePage,
+  ChangeMessage: changeMessage,
+  Health: health,
+};
 
 // What a caller can read in each header the document names; a problem's headers take the values the
 // problems send.
@@ -38,6 +50,7 @@ const HEADER_DESCRIPTIONS = {
   Location: "The new client's URL.",
   "Retry-After": "Seconds to wait before retrying.",
   "WWW-Authenticate": "The bearer challenge.",
+  Upgrade: "The protocol the route speaks.",
   ETag: "The client's entity tag, strong: its version, which the database makes new on every write of the client. Send it in `If-Match` to write only over this version, in `If-None-Match` to read only a newer one.",
   "RateLimit-Policy": `The per-user limit that counts this request (draft-ietf-httpapi-ratelimit-headers): \`${RATE_LIMIT_POLICY.write}\` for writes, \`${RATE_LIMIT_POLICY.read}\` for reads, a quota \`q\` of requests per window \`w\` of seconds, as wrangler.toml configures them. How much is left is not reported: the rate limiting binding does not say.`,
 } as const;
@@ -52,6 +65,7 @@ function headerComponents(problems: Problem[]) {
     Location: { type: "string", maxLength: CLIENTS_PATH.length + MAX_CLIENT_ID_LENGTH, example: `${CLIENTS_PATH}chat-42` },
     "Retry-After": { type: "string", enum: sent("Retry-After") },
     "WWW-Authenticate": { type: "string", enum: sent("WWW-Authenticate") },
+    Upgrade: { type: "string", enum: sent("Upgrade") },
     ETag: { type: "string", ...ENTITY_TAG, example: exampleClient.etag },
     "RateLimit-Policy": { type: "string", enum: [RATE_LIMIT_POLICY.write, RATE_LIMIT_POLICY.read] },
   };

@@ -2,5 +2,6 @@
 // is missing here.
 import { clientsOperations } from "./routes/clients";
 import { healthOperations } from "./routes/health";
+import { liveOperations } from "./routes/live";
 
-export const operations = { ...clientsOperations, ...healthOperations };
+export const operations = { ...clientsOperations, ...liveOperations, ...healthOperations };

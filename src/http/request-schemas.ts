@@ -82,11 +82,21 @@ const decimalInteger = z.transform((value: unknown, context) => {
   return z.NEVER;
 });
 
+const pageLimit = z.pipe(
+  decimalInteger,
+  z._default(z.number().check(z.int(), z.minimum(PAGE_SIZE.min), z.maximum(PAGE_SIZE.max), documented({ format: "int32" })), PAGE_SIZE.default),
+);
+
 // The cursor is checked against its user by the route (see cursor.ts).
 export const listClientsQuery = z.strictObject({
-  limit: z.pipe(
-    decimalInteger,
-    z._default(z.number().check(z.int(), z.minimum(PAGE_SIZE.min), z.maximum(PAGE_SIZE.max), documented({ format: "int32" })), PAGE_SIZE.default),
-  ),
+  limit: pageLimit,
   cursor: z.optional(z.string().check(z.maxLength(MAX_CURSOR_LENGTH))),
+});
+
+export const changesQuery = z.strictObject({
+  after: z.pipe(
+    decimalInteger,
+    z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER), documented({ format: "int64" }))),
+  ),
+  limit: pageLimit,
 });

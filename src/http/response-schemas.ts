@@ -3,6 +3,7 @@
 // Nothing here reaches the worker bundle.
 import * as z from "zod/mini";
 import type { ClientFieldName } from "../db/schema";
+import type { ChangeJson } from "./change-json";
 import { CLIENT_FIELDS, FIELD_NAMES, isRequired, type ClientJson, type FieldRule } from "./client-fields";
 import { ENTITY_TAG, entityTagOf } from "./entity-tag";
 import { PROBLEMS, type ProblemType } from "./problem";
@@ -58,6 +59,45 @@ export const clientPage = z.strictObject({
     .nullable(z.string().check(z.maxLength(MAX_CURSOR_LENGTH)))
     .check(z.describe("Pass as `cursor` to get the next page; `null` on the last page")),
 });
+
+const seq = z.number().check(z.int(), z.minimum(1), z.maximum(Number.MAX_SAFE_INTEGER), documented({ format: "int64" }));
+
+// A change, and a live message, which is a change with its `type`.
+const changeOf = <Extra extends z.core.$ZodLooseShape>(extra: Extra) =>
+  z.discriminatedUnion("op", [
+    z.strictObject({
+      ...extra,
+      seq,
+      op: z.enum(["created", "updated"]),
+      client: clientJson.check(z.describe("The client as the change left it")),
+    }),
+    z.strictObject({
+      ...extra,
+      seq,
+      op: z.literal("deleted"),
+      client: z.strictObject({ id: clientJson.shape.id, etag: clientJson.shape.etag }).check(z.describe("The deleted client's id and last ETag")),
+    }),
+  ]);
+
+const exampleChange: ChangeJson = { seq: 7, op: "updated", client: exampleClient };
+
+export const changeJson = changeOf({}).check(
+  z.describe("One committed change of the caller's clients, at position `seq` (1, 2, 3, ... per caller)"),
+  z.meta({ examples: [exampleChange] }),
+);
+
+export const changePage = z.strictObject({
+  changes: z.array(changeJson).check(z.maxLength(PAGE_SIZE.max), z.describe("Oldest first")),
+  next: z
+    .number()
+    .check(z.int(), z.minimum(0), documented({ format: "int64" }), z.describe("Pass as `after` next time: the last change's `seq`, or the position asked for when there were none")),
+});
+
+/** A live socket's message (GET /api/clients/live): a change, as the change log gives it. */
+export const changeMessage = changeOf({ type: z.literal("change") }).check(
+  z.describe("A live socket's message: one change, as GET /api/clients/changes gives it"),
+  z.meta({ examples: [{ type: "change", ...exampleChange }] }),
+);
 
 export const health = z.strictObject({ status: z.literal("ok"), database: z.literal("ok") });
 

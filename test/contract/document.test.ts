@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { compileErrors, validate } from "@readme/openapi-parser";
 import { Hono } from "hono/tiny";
 import { describe, expect, it } from "vitest";
-import app from "../../src/index";
+import app from "../../src/app";
 import { openApiDocument } from "../../src/http/openapi";
 import { operations } from "../../src/http/operations";
 import { PROBLEMS } from "../../src/http/problem";

@@ -34,11 +34,11 @@ describe("createClient", () => {
   it("takes one round trip for a new client and two for an existing one", async () => {
     const { counted, probe } = instrumentedDb();
     const row = newRow();
-    expect((await createClient(counted, row)).created).toBe(true);
+    expect((await createClient(counted, row)).change).toMatchObject({ op: "created", client: row });
     expect(probe.roundTrips).toBe(1);
     probe.roundTrips = 0;
     const again = await createClient(counted, { ...row, name: "Other" });
-    expect(again).toMatchObject({ created: false, client: { name: "Ada" } });
+    expect(again).toEqual({ client: expect.objectContaining({ name: "Ada" }) });
     expect(probe.roundTrips).toBe(2);
   });
 
@@ -49,7 +49,7 @@ describe("createClient", () => {
     // Round trip 1 is the failing INSERT, 2 the read: delete the row just before the read.
     probe.before.set(2, () => deleteClient(db, row.userId, row.id));
     const result = await createClient(counted, { ...row, name: "Second" });
-    expect(result).toMatchObject({ created: true, client: { name: "Second" } });
+    expect(result).toMatchObject({ change: { op: "created" }, client: { name: "Second" } });
     expect(probe.roundTrips).toBe(3);
     expect(await findClient(db, row.userId, row.id)).toMatchObject({ name: "Second" });
   });
@@ -64,8 +64,8 @@ describe("createClient", () => {
     let third: Awaited<ReturnType<typeof createClient>> | undefined;
     probe.before.set(3, async () => (third = await createClient(db, { ...row, name: "Third" })));
     const result = await createClient(counted, { ...row, name: "Second" });
-    expect(third?.created).toBe(true);
-    expect(result).toEqual({ created: false, client: third?.client });
+    expect(third?.change).toBeDefined();
+    expect(result).toEqual({ client: third?.client });
     expect(result.client.version).not.toBe(first.client.version);
     expect(probe.roundTrips).toBe(3);
     expect(await findClient(db, row.userId, row.id)).toEqual(third?.client);
@@ -88,7 +88,7 @@ describe("conditional writes", () => {
     const { db, counted, probe } = instrumentedDb();
     const row = newRow();
     const { client } = await createClient(db, row);
-    const updated = await updateClient(counted, row.userId, row.id, { name: "New" }, [client.version]);
+    const updated = (await updateClient(counted, row.userId, row.id, { name: "New" }, [client.version]))?.client;
     expect(updated?.version).toBeGreaterThan(client.version);
     expect(probe.roundTrips).toBe(1);
     probe.roundTrips = 0;
@@ -96,7 +96,7 @@ describe("conditional writes", () => {
     await expect(deleteClient(counted, row.userId, row.id, [client.version])).rejects.toBeInstanceOf(StaleVersionError);
     expect(probe.roundTrips).toBe(4);
     expect(await findClient(db, row.userId, row.id)).toEqual(updated);
-    expect(await deleteClient(counted, row.userId, row.id, [updated!.version])).toBe(true);
+    expect(await deleteClient(counted, row.userId, row.id, [updated!.version])).toMatchObject({ op: "deleted", client: updated });
     expect(await updateClient(db, row.userId, row.id, { name: "Gone" }, [updated!.version])).toBeUndefined();
   });
 });
@@ -107,11 +107,11 @@ describe("createClientWithKey", () => {
     const key = randomId("key");
     const row = newRow();
     const first = await createClientWithKey(counted, row, key);
-    expect(first?.created).toBe(true);
+    expect(first?.change).toBeDefined();
     expect(probe.roundTrips).toBe(1);
     probe.roundTrips = 0;
     // A retry makes up another id: the key, not the id, makes it the same request.
-    expect(await createClientWithKey(counted, { ...row, id: randomId("c") }, key)).toEqual({ client: first?.client, created: false });
+    expect(await createClientWithKey(counted, { ...row, id: randomId("c") }, key)).toEqual({ client: first?.client });
     expect(probe.roundTrips).toBe(2);
     await expect(createClientWithKey(counted, { ...row, id: randomId("c"), name: "Other" }, key)).rejects.toBeInstanceOf(
       IdempotencyKeyReusedError,

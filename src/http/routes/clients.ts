@@ -1,19 +1,22 @@
 import type { Context } from "hono";
 import { Hono } from "hono/tiny";
+import { CHANGE_RETENTION_DAYS, changesAfter } from "../../db/changes";
 import { createClient, createClientWithKey, deleteClient, findClient, listClients, updateClient } from "../../db/clients";
 import type { ClientRow } from "../../db/schema";
 import { log } from "../../log";
 import type { AppEnv } from "../app-env";
+import { toChangeJson } from "../change-json";
 import { toClientJson } from "../client-fields";
 import { cursorKey, decodeCursor, encodeCursor } from "../cursor";
-import { FIELD_TAKEN, KEY_REUSED, STALE_VERSION } from "../errors";
+import { FIELD_TAKEN, KEY_REUSED, POSITION_UNKNOWN, STALE_VERSION } from "../errors";
 import { idempotencyKey } from "../middleware/idempotency-key";
 import { ifMatch } from "../middleware/if-match";
 import { jsonBody } from "../middleware/json-body";
 import { notModified } from "../middleware/not-modified";
 import type { Operations } from "../openapi";
 import { raise, type Problem } from "../problem";
-import { clientParams, createClientBody, listClientsQuery, PAGE_SIZE, updateClientBody } from "../request-schemas";
+import { publishChange } from "../publish-change";
+import { changesQuery, clientParams, createClientBody, listClientsQuery, PAGE_SIZE, updateClientBody } from "../request-schemas";
 import { validate } from "../validation";
 
 const CLIENT_NOT_FOUND: Problem = { type: "not-found", detail: "You have no client with this id." };
@@ -40,12 +43,13 @@ export const clientsRoutes = new Hono<AppEnv>()
     const result =
       givenId === undefined && key !== undefined ? await createClientWithKey(c.var.db, values, key) : await createClient(c.var.db, values);
     if (!result) throw raise(KEYED_CLIENT_DELETED);
-    const { client, created } = result;
-    c.set("outcome", created ? "created" : "existing");
-    if (!created) {
+    const { client, change } = result;
+    c.set("outcome", change ? "created" : "existing");
+    if (!change) {
       log("warn", "create resolved to the existing row", c.var.requestId, { clientId: client.id });
       return clientResponse(c, client, 200);
     }
+    publishChange(c, change);
     return clientResponse(c, client, 201, { Location: `/api/clients/${client.id}` });
   })
   .get("/", validate("query", listClientsQuery), async (c) => {
@@ -61,6 +65,12 @@ export const clientsRoutes = new Hono<AppEnv>()
     const nextCursor = rows.length > limit && last ? await encodeCursor(key, userId, last) : null;
     return c.json({ clients: page.map(toClientJson), nextCursor }, 200);
   })
+  // Before "/:id", which would take "changes" for an id.
+  .get("/changes", validate("query", changesQuery), async (c) => {
+    const { after, limit } = c.req.valid("query");
+    const { changes, last } = await changesAfter(c.var.db, c.var.userId, { after, limit });
+    return c.json({ changes: changes.map(toChangeJson), next: changes.at(-1)?.seq ?? after ?? last }, 200);
+  })
   .get("/:id", validate("param", clientParams), notModified, async (c) => {
     const { id } = c.req.valid("param");
     const client = await findClient(c.var.db, c.var.userId, id);
@@ -69,14 +79,16 @@ export const clientsRoutes = new Hono<AppEnv>()
   })
   .patch("/:id", validate("param", clientParams), ifMatch, jsonBody, validate("json", updateClientBody), async (c) => {
     const { id } = c.req.valid("param");
-    const client = await updateClient(c.var.db, c.var.userId, id, c.req.valid("json"), c.var.expectedVersions);
-    if (!client) throw raise(CLIENT_NOT_FOUND);
-    return clientResponse(c, client, 200);
+    const change = await updateClient(c.var.db, c.var.userId, id, c.req.valid("json"), c.var.expectedVersions);
+    if (!change) throw raise(CLIENT_NOT_FOUND);
+    publishChange(c, change);
+    return clientResponse(c, change.client, 200);
   })
   .delete("/:id", validate("param", clientParams), ifMatch, async (c) => {
     const { id } = c.req.valid("param");
-    const deleted = await deleteClient(c.var.db, c.var.userId, id, c.var.expectedVersions);
-    if (!deleted) throw raise(CLIENT_NOT_FOUND);
+    const change = await deleteClient(c.var.db, c.var.userId, id, c.var.expectedVersions);
+    if (!change) throw raise(CLIENT_NOT_FOUND);
+    publishChange(c, change);
     return c.body(null, 204);
   });
 
@@ -87,6 +99,15 @@ request answers \`201\`, the others \`200\` with that first writer's row. Withou
 a new one (a UUID) on every call: send the chat id, or an \`Idempotency-Key\`, to make such a create safe to retry.
 A create racing a delete of the same id is ordered after it or before it: it answers \`201\` (it made the
 client again) or \`200\` (with the row it met), never an error.`;
+
+const CHANGE_LOG = `Every create that answers \`201\`, every update and every delete is recorded with its position \`seq\`
+(1, 2, 3, ... per caller, without gaps) in the same statement that makes it, so a change that committed is in
+the log, and the positions are handed out in the order the changes commit: a reader that asks for the changes
+after the last one it saw never misses one. The live socket (\`GET /api/clients/live\`) sends the same changes
+as they happen; this route fills the gaps after a reconnect. Changes are kept ${CHANGE_RETENTION_DAYS} days: a position older
+than that answers \`410\`, and the caller reloads the list. To start: read the current position (no \`after\`),
+then load the list, then apply the changes after that position, each only if its client's ETag is newer
+than the one the list gave (an ETag is a number that only grows).`;
 
 // Each route's entry in the OpenAPI document (../openapi.ts), keyed by method and path as the app serves them:
 // only what the route itself adds, as its request schemas and its middleware's problems come from the app.
@@ -124,6 +145,18 @@ export const clientsOperations = /* @__PURE__ */ (() => ({
     },
     responses: { 200: { description: "One page of clients.", content: "ClientPage" } },
     problems: [FOREIGN_CURSOR],
+  },
+  "GET /api/clients/changes": {
+    operationId: "listChanges",
+    tags: ["clients"],
+    summary: "Follow the caller's changes: creates, updates and deletes after a position, in order",
+    description: CHANGE_LOG,
+    parameters: {
+      after: "The position to continue from: the `seq` of the last change seen, or the `next` of the previous answer. Without it, the answer has no changes and `next` is the current position.",
+      limit: `Changes per answer, ${PAGE_SIZE.min} to ${PAGE_SIZE.max}, in decimal digits.`,
+    },
+    responses: { 200: { description: "The changes after `after`, oldest first.", content: "ChangePage" } },
+    problems: [POSITION_UNKNOWN],
   },
   "GET /api/clients/:id": {
     operationId: "getClient",
