@@ -1,5 +1,5 @@
 // The daily cron trigger prunes the change log: what it keeps and what it removes.
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { and, eq, sql } from "drizzle-orm";
 import { expect, it } from "vitest";
@@ -19,9 +19,7 @@ it("removes the changes older than the log keeps, and only those", async () => {
   await db.update(clientChanges).set({ recordedAt: aged(1) }).where(and(ofUser, eq(clientChanges.seq, 1)));
   await db.update(clientChanges).set({ recordedAt: aged(-1) }).where(and(ofUser, eq(clientChanges.seq, 2)));
 
-  const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ cron: "17 3 * * *" }), env, ctx);
-  await waitOnExecutionContext(ctx);
+  await worker.scheduled(createScheduledController({ cron: "17 3 * * *" }), env);
 
   const left = await db.select({ seq: clientChanges.seq }).from(clientChanges).where(ofUser);
   expect(left).toEqual([{ seq: 2 }]);
