@@ -19,7 +19,7 @@ it("removes the changes older than the log keeps, and only those", async () => {
   await db.update(clientChanges).set({ recordedAt: aged(1) }).where(and(ofUser, eq(clientChanges.seq, 1)));
   await db.update(clientChanges).set({ recordedAt: aged(-1) }).where(and(ofUser, eq(clientChanges.seq, 2)));
 
-  await worker.scheduled(createScheduledController({ cron: "17 3 * * *" }), env);
+  await worker.scheduled(createScheduledController(), env);
 
   const left = await db.select({ seq: clientChanges.seq }).from(clientChanges).where(ofUser);
   expect(left).toEqual([{ seq: 2 }]);
