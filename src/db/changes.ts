@@ -11,6 +11,9 @@ export const CHANGE_RETENTION_DAYS = 7;
 /** One committed create, update or delete: the client as it left it (for a delete, as it was). */
 export type Change = { seq: number; op: ChangeOp; client: ClientRow };
 
+/** A change as its write made it, and whether the user had live sockets open then (so whom to tell). */
+export type WrittenChange = Change & { watched: boolean };
+
 type ClientColumns = ReturnType<typeof getTableColumns<typeof clients>>;
 /** What a write's CTE returns: the client's row, and whether it counts as a change where not every row does. */
 type WrittenFields = ClientColumns & { recorded?: SQL.Aliased<boolean> };
@@ -38,9 +41,14 @@ export function recording(db: Database, op: ChangeOp, written: WithSubquery<"wri
   const counter = db.$with("counter").as(
     db
       .insert(changeCounters)
-      .select(db.select({ userId: columns.userId, lastSeq: sql<number>`1`.as("last_seq") }).from(written).where(recorded))
+      .select(
+        db
+          .select({ userId: columns.userId, lastSeq: sql<number>`1`.as("last_seq"), watched: sql<boolean>`false`.as("watched") })
+          .from(written)
+          .where(recorded),
+      )
       .onConflictDoUpdate({ target: changeCounters.userId, set: { lastSeq: sql`${changeCounters.lastSeq} + 1` } })
-      .returning({ seq: changeCounters.lastSeq }),
+      .returning({ seq: changeCounters.lastSeq, watched: changeCounters.watched }),
   );
   const logged = db.$with("logged").as(
     db
@@ -61,9 +69,10 @@ export function recording(db: Database, op: ChangeOp, written: WithSubquery<"wri
   );
   return db
     .with(...before, written, counter, logged)
-    .select({ ...columns, seq: logged.seq })
+    .select({ ...columns, seq: logged.seq, watched: counter.watched })
     .from(written)
-    .leftJoin(logged, sql`true`);
+    .leftJoin(logged, sql`true`)
+    .leftJoin(counter, sql`true`);
 }
 
 /** A client row from the log's JSON of it, typed as the table's columns read it. */
@@ -121,6 +130,20 @@ export async function changesAfter(
     seq === null || op === null ? [] : [{ seq, op, client: clientFromJson(client as Record<string, unknown>) }],
   );
   return { changes, last };
+}
+
+/**
+ * Records whether the user has live sockets open; the user's UserFeed calls it as sockets come and go. It takes
+ * the counter row's lock, as writes do: a write that commits after it sees the new value, and one that
+ * committed before it is in the log, where a socket that has just opened catches up.
+ */
+export async function setWatched(db: Database, userId: string, watched: boolean): Promise<void> {
+  await withOneRetry(() =>
+    db
+      .insert(changeCounters)
+      .values({ userId, lastSeq: 0, watched })
+      .onConflictDoUpdate({ target: changeCounters.userId, set: { watched } }),
+  );
 }
 
 /** Removes the changes older than CHANGE_RETENTION_DAYS; returns how many. Readers stop relying on them before. */

@@ -1,6 +1,6 @@
 import { and, eq, getTableColumns, getTableName, inArray, lt, sql, type Placeholder, type SQL } from "drizzle-orm";
 import type { AnyPgColumn, PgInsertValue } from "drizzle-orm/pg-core";
-import { recording, type Change } from "./changes";
+import { recording, type Change, type WrittenChange } from "./changes";
 import type { Database } from "./connection";
 import {
   DatabaseUnavailableError,
@@ -28,7 +28,7 @@ type ClientFields = Pick<NewClientRow, ClientFieldName>;
 type NewClient = NewClientRow & { id: string };
 export type ListCursor = { createdAt: Date; id: string };
 /** A create's client, and its change when the create made it (none when an existing client answered). */
-export type Created = { client: ClientRow; change?: Change };
+export type Created = { client: ClientRow; change?: WrittenChange };
 
 /**
  * A write's precondition: the client's current version must be one of these (an If-Match header's
@@ -57,10 +57,10 @@ const byOwnerAndId = (userId: string, id: string) => and(eq(clients.userId, user
 const atVersion = (expected: ExpectedVersions) => expected && inArray(clients.version, [...expected]);
 
 /** The change a recording write made, or undefined when it wrote nothing or its row counts as no change. */
-function changeOf(op: Change["op"], [row]: (ClientRow & { seq: number | null })[]): Change | undefined {
+function changeOf(op: Change["op"], [row]: (ClientRow & { seq: number | null; watched: boolean | null })[]): WrittenChange | undefined {
   if (!row || row.seq === null) return undefined;
-  const { seq, ...client } = row;
-  return { seq, op, client };
+  const { seq, watched, ...client } = row;
+  return { seq, op, client, watched: watched === true };
 }
 
 /** A write refused by a unique index on a field becomes a conflict on that field; anything else is rethrown. */
@@ -140,7 +140,7 @@ async function insertOrLockExisting(db: Database, values: NewClient): Promise<Cr
   );
   const rows = await withOneRetry(() => recording(db, "created", written)).catch(rethrowFieldConflict);
   const change = changeOf("created", rows);
-  const { seq: _seq, ...client } = rows[0]!;
+  const { seq: _seq, watched: _watched, ...client } = rows[0]!;
   return { client, change };
 }
 
@@ -236,7 +236,7 @@ export async function updateClient(
   id: string,
   fields: Partial<ClientFields>,
   expected?: ExpectedVersions,
-): Promise<Change | undefined> {
+): Promise<WrittenChange | undefined> {
   const written = db.$with("written").as(
     db
       .update(clients)
@@ -250,7 +250,7 @@ export async function updateClient(
 }
 
 /** Deletes the client and returns the change (the row as it was), or undefined when there is none. `expected` as for updateClient. */
-export async function deleteClient(db: Database, userId: string, id: string, expected?: ExpectedVersions): Promise<Change | undefined> {
+export async function deleteClient(db: Database, userId: string, id: string, expected?: ExpectedVersions): Promise<WrittenChange | undefined> {
   const written = db.$with("written").as(
     db
       .delete(clients)
