@@ -173,6 +173,18 @@ describe("closing live sockets", () => {
     expect(expiring.messages).toEqual([]);
   });
 
+  // The runtime's alarms stop at 2189; a token's exp is its issuer's choice, and the HTTP routes take any.
+  it("keeps a socket whose token expires after the latest alarm the runtime can set", async () => {
+    const user = await newUser();
+    const farFuture = await signToken(user.id, { exp: 10_000_000_000 });
+    expect((await call("GET", "/api/clients", { token: farFuture })).status).toBe(200);
+    const socket = await openSocket(farFuture);
+    const client = await createClient(user);
+    expect(await expectMessages(socket, 1)).toMatchObject([{ op: "created", client }]);
+    expect(await runDurableObjectAlarm(env.USER_FEEDS.getByName(user.id))).toBe(true);
+    expect(socket.closed).toEqual({});
+  });
+
   it(`closes a user's socket beyond ${MAX_SOCKETS_PER_USER} with 4008, keeping the first ${MAX_SOCKETS_PER_USER}`, { timeout: 60_000 }, async () => {
     const user = await newUser();
     const sockets = await Promise.all(Array.from({ length: MAX_SOCKETS_PER_USER }, () => openSocket(user.token)));
