@@ -1,6 +1,6 @@
 // GET /api/clients/live: every socket of a user receives each of the user's changes once, as it commits, and
 // nobody else's; the token is checked before the upgrade, and its expiry and the socket limit close sockets.
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";
@@ -93,6 +93,35 @@ describe("live changes", () => {
     const [, update, remove] = await expectMessages(socket, 3);
     expect(update).toEqual({ type: "change", seq: 2, op: "updated", client: updated });
     expect(remove).toEqual({ type: "change", seq: 3, op: "deleted", client: { id: client.id, etag: updated.etag } });
+  });
+
+  it("sends one created message for a create repeated under its Idempotency-Key", async () => {
+    const user = await newUser();
+    const socket = await openSocket(user.token);
+    const key = randomId("key");
+    const send = () => user.call("POST", "/api/clients", { body: { name: "Keyed" }, headers: { "Idempotency-Key": key } });
+    const first = await send();
+    const again = await send();
+    expect([first.status, again.status]).toEqual([201, 200]);
+    expect(await expectMessages(socket, 1)).toEqual([{ type: "change", seq: 1, op: "created", client: await clientOf(first) }]);
+  });
+
+  // Hibernation: the object may be evicted while its sockets stay open, and wakes with them for the next change.
+  it("keeps serving a user's sockets after the object was evicted, and still closes them when their token expires", async () => {
+    const user = await newUser();
+    const expiresAt = Math.floor(Date.now() / 1000) + 1;
+    const expiring = await openSocket(await signToken(user.id, { exp: expiresAt }));
+    const socket = await openSocket(user.token);
+    const feed = env.USER_FEEDS.getByName(user.id);
+    await evictDurableObject(feed);
+    const client = await createClient(user);
+    expect(await expectMessages(socket, 1)).toMatchObject([{ seq: 1, op: "created", client }]);
+    expect(expiring.messages).toHaveLength(1);
+    await evictDurableObject(feed);
+    await settle(expiresAt * 1000 - Date.now() + 50);
+    await runDurableObjectAlarm(feed);
+    await expect.poll(() => expiring.closed.code).toBe(CLOSE_CODES.tokenExpired.code);
+    expect(socket.closed).toEqual({});
   });
 
   it("lets a reconnecting tab catch up on exactly the changes it missed", async () => {
