@@ -14,7 +14,6 @@ export type Change = { seq: number; op: ChangeOp; client: ClientRow };
 type ClientColumns = ReturnType<typeof getTableColumns<typeof clients>>;
 /** What a write's CTE returns: the client's row, and whether it counts as a change where not every row does. */
 type WrittenFields = ClientColumns & { recorded?: SQL.Aliased<boolean> };
-type RecordedRow = ClientRow & { seq: number | null };
 
 const COLUMNS = Object.entries(getTableColumns(clients));
 
@@ -31,7 +30,7 @@ const clientJsonb = (fields: WrittenFields) =>
  * its change committed with it. The row comes back with its `seq`, null when `recorded` says it was no change.
  * For single-row writes only: one statement cannot take a user's counter twice.
  */
-export async function recording(db: Database, op: ChangeOp, written: WithSubquery<"written">, before: WithSubquery[] = []): Promise<RecordedRow[]> {
+export function recording(db: Database, op: ChangeOp, written: WithSubquery<"written">, before: WithSubquery[] = []) {
   // The CTE's fields are the table's columns (and `recorded`), read through the CTE's name.
   const { recorded: isChange, ...columns } = written._.selectedFields as unknown as WrittenFields;
   const recorded = isChange && sql`${isChange}`;
