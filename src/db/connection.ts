@@ -10,12 +10,28 @@ export type DatabaseOptions = {
   timeoutMs: number;
 };
 
+/**
+ * A fetch that gives up after `timeoutMs` without an answer. The timer is cleared as soon as the answer arrives
+ * (Neon sends each answer whole), so no timer outlives its round trip: a pending one would keep a Durable
+ * Object from hibernating until it fired.
+ */
+function fetchWithin(timeoutMs: number) {
+  return async (input: RequestInfo, init?: RequestInit) => {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DOMException("The database did not answer in time", "TimeoutError")), timeoutMs);
+    try {
+      return await fetch(input, { ...init, signal: controller.signal });
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
 export function createDb({ url, fetchEndpoint, timeoutMs }: DatabaseOptions) {
   // neonConfig is global to the driver: an isolate serves one set of settings, so the last database made
-  // decides. A fresh signal per fetch gives each round trip its own timeout.
+  // decides. Each round trip gets a timeout of its own.
   if (fetchEndpoint) neonConfig.fetchEndpoint = fetchEndpoint;
-  neonConfig.fetchFunction = (input: RequestInfo, init?: RequestInit) =>
-    fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+  neonConfig.fetchFunction = fetchWithin(timeoutMs);
   return drizzle({ client: neon(url) });
 }
 

@@ -96,7 +96,7 @@ export function violatedNotNullColumn(error: unknown): string | undefined {
  * Why a round trip never reached PostgreSQL, in words an operator can act on and with nothing from the
  * query: a timeout, the proxy's HTTP status, or the failed fetch. Undefined when it did reach it.
  * The driver reports an unreachable or failing endpoint as a NeonDbError without a code: `sourceError`
- * holds the rejected fetch. A timeout while the body is read surfaces as the abort reason itself.
+ * holds the rejected fetch; a timeout may surface as the abort reason itself.
  */
 export function connectionFailure(error: unknown): string | undefined {
   for (const link of causeChain(error)) {
