@@ -44,12 +44,12 @@ export async function conditionalRequests(
   const newKeys = await measure("POST, new Idempotency-Key", keys, createKey, { status: 201, roundTrips: 1 });
   const replayedKeys = await measure("POST, replayed Idempotency-Key", keys, createKey, { status: 200, roundTrips: 2 });
   const clients = newKeys.answers.flatMap(({ client }) => (client?.etag ? [{ id: client.id, etag: client.etag }] : []));
-  const currentTags = await measure("PATCH, current If-Match", clients, ({ id, etag }) => target.patchIfMatch(id, { company: "Changed" }, etag), {
+  const currentTags = await measure("PATCH, current If-Match", clients, ({ id, etag }) => target.patch(id, { company: "Changed" }, etag), {
     status: 200,
     roundTrips: 1,
   });
   // The tags the creates returned, all stale now.
-  const staleTags = await measure("PATCH, stale If-Match (412)", clients, ({ id, etag }) => target.patchIfMatch(id, { company: "Lost" }, etag), {
+  const staleTags = await measure("PATCH, stale If-Match (412)", clients, ({ id, etag }) => target.patch(id, { company: "Lost" }, etag), {
     status: 412,
     roundTrips: 2,
   });

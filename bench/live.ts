@@ -1,0 +1,234 @@
+// Live updates through our worker (GET /api/clients/live): how long after a create's 201 reaches the client
+// its change message reaches 1 and 100 open sockets of the user, and what each write costs in database
+// round trips now that it records its change in the same statement (the gateway's counters).
+import type { GatewayStats } from "../local/gateway/gateway";
+import type { ChangeJson } from "../src/http/change-json";
+import { LIVE_PROTOCOL, MAX_SOCKETS_PER_USER } from "../src/live/protocol";
+import { countStatuses, inPool, latency, statusMismatches, type Latency, type Sample } from "./load";
+import { call, type Answer, type Answered } from "./scenarios";
+import type { WorkerTarget } from "./worker-target";
+
+/** The creates of one user, one at a time, each waited for on all of the user's open sockets. */
+export type FanOut = {
+  sockets: number;
+  creates: number;
+  statuses: Record<string, number>;
+  /** The create itself, as the client times it. */
+  create: Latency;
+  /**
+   * From the client having the whole 201 answer to the message on the user's last socket to get it, one sample
+   * a create; negative where the messages came first (the answer and the messages race to the client).
+   */
+  toLastSocket: Latency;
+  /** The same to every socket's message, one sample a socket and create. */
+  toEachSocket: Latency;
+  /** From the create being sent to the message on the last socket: the write as another tab sees it. */
+  sentToLastSocket: Latency;
+  failures: string[];
+};
+
+export type WriteCost = {
+  write: WriteKind;
+  requests: number;
+  statuses: Record<string, number>;
+  roundTripsPerRequest: number;
+  expectedRoundTrips: number;
+  failures: string[];
+};
+
+export type Live = { fanOut: FanOut[]; writes: WriteCost[] };
+
+type WriteKind = "create, new id" | "create, existing id" | "update" | "delete";
+
+/** What docs/api.md states for each write, change log included: the run fails above it. */
+const EXPECTED: Record<WriteKind, { status: number; roundTrips: number; op: ChangeJson["op"] | null }> = {
+  "create, new id": { status: 201, roundTrips: 1, op: "created" },
+  // The stored row comes back and nothing changed: no message either.
+  "create, existing id": { status: 200, roundTrips: 2, op: null },
+  update: { status: 200, roundTrips: 1, op: "updated" },
+  delete: { status: 204, roundTrips: 1, op: "deleted" },
+};
+
+/** A message this long after its write's answer counts as not sent. */
+const MESSAGE_TIMEOUT_MS = 10_000;
+const SOCKETS_OPENED_AT_ONCE = 10;
+
+const keyOf = (op: ChangeJson["op"], clientId: string) => `${op} ${clientId}`;
+
+/** One open socket of a user: when each change message reached it, and whether its `seq`s ran without gaps. */
+class LiveSocket {
+  private readonly arrived = new Map<string, number>();
+  private readonly waiting = new Map<string, (at: number) => void>();
+  private lastSeq: number | null = null;
+  readonly problems: string[] = [];
+
+  private constructor(private readonly socket: WebSocket) {
+    socket.addEventListener("message", ({ data }) => {
+      // Stamped before anything else, so the parsing below is not in the figure.
+      const at = performance.now();
+      const change = JSON.parse(String(data)) as ChangeJson;
+      if (this.lastSeq !== null && change.seq !== this.lastSeq + 1) this.problems.push(`seq ${change.seq} after ${this.lastSeq}`);
+      this.lastSeq = change.seq;
+      const key = keyOf(change.op, change.client.id);
+      const waiter = this.waiting.get(key);
+      if (waiter) waiter(at);
+      else this.arrived.set(key, at);
+    });
+    socket.addEventListener("close", ({ code, reason }) => {
+      if (code !== 1000) this.problems.push(`closed by the server: ${code} ${reason}`);
+    });
+  }
+
+  static open(baseUrl: string, token: string): Promise<LiveSocket> {
+    const socket = new WebSocket(`${baseUrl.replace(/^http/, "ws")}/api/clients/live`, [LIVE_PROTOCOL, `bearer.${token}`]);
+    return new Promise((resolve, reject) => {
+      socket.addEventListener("open", () => resolve(new LiveSocket(socket)), { once: true });
+      socket.addEventListener("error", () => reject(new Error("the live socket did not open")), { once: true });
+    });
+  }
+
+  /** When the message of `op` on `clientId` arrived (or arrives), or null if not within the timeout. */
+  arrival(op: ChangeJson["op"], clientId: string): Promise<number | null> {
+    const key = keyOf(op, clientId);
+    const at = this.arrived.get(key);
+    if (at !== undefined) {
+      this.arrived.delete(key);
+      return Promise.resolve(at);
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(key);
+        resolve(null);
+      }, MESSAGE_TIMEOUT_MS);
+      this.waiting.set(key, (arrivedAt) => {
+        clearTimeout(timer);
+        this.waiting.delete(key);
+        resolve(arrivedAt);
+      });
+    });
+  }
+
+  /** Messages that came and were never asked for: a write published something it should not have. */
+  unexpected(): string[] {
+    return [...this.arrived.keys()];
+  }
+
+  close(): void {
+    this.socket.close(1000);
+  }
+}
+
+/** A user's target for writes, and the user's open sockets. */
+type Listener = { target: WorkerTarget; sockets: LiveSocket[] };
+
+/** A user the measure writes as: the target carries the same token the sockets offer. */
+export type LiveUser = { target: WorkerTarget; token: string };
+
+async function openListener(baseUrl: string, { target, token }: LiveUser, sockets: number): Promise<Listener> {
+  return { target, sockets: await inPool(Array.from({ length: sockets }), SOCKETS_OPENED_AT_ONCE, () => LiveSocket.open(baseUrl, token)) };
+}
+
+/** Collects a listener's samples over its creates. */
+class FanOutRecorder {
+  readonly answers: Answered[] = [];
+  readonly toLast: Sample[] = [];
+  readonly toEach: Sample[] = [];
+  readonly sentToLast: Sample[] = [];
+  readonly failures: string[] = [];
+
+  constructor(private readonly listener: Listener) {}
+
+  async create(id: string, record: boolean): Promise<void> {
+    const { target, sockets } = this.listener;
+    const sentAt = performance.now();
+    const answer = await call(() => target.create({ id, name: `Live ${id}` }));
+    const answeredAt = performance.now();
+    const arrivals = await Promise.all(sockets.map((socket) => socket.arrival("created", id)));
+    if (!record) return;
+    this.answers.push(answer);
+    const missing = arrivals.filter((at) => at === null).length;
+    if (missing > 0) this.failures.push(`${id}: no message on ${missing} of ${sockets.length} sockets within ${MESSAGE_TIMEOUT_MS} ms`);
+    const arrived = arrivals.filter((at) => at !== null);
+    this.toEach.push(...arrived.map((at) => ({ status: answer.status, ms: at - answeredAt })));
+    if (missing > 0) return;
+    const last = Math.max(...arrived);
+    this.toLast.push({ status: answer.status, ms: last - answeredAt });
+    this.sentToLast.push({ status: answer.status, ms: last - sentAt });
+  }
+
+  result(): FanOut {
+    const statuses = countStatuses(this.answers);
+    const problems = this.listener.sockets.flatMap((socket) => [...socket.problems, ...socket.unexpected().map((key) => `unexpected message: ${key}`)]);
+    return {
+      sockets: this.listener.sockets.length,
+      creates: this.answers.length,
+      statuses,
+      create: latency(this.answers),
+      toLastSocket: latency(this.toLast),
+      toEachSocket: latency(this.toEach),
+      sentToLastSocket: latency(this.sentToLast),
+      failures: [...statusMismatches(statuses, { 201: this.answers.length }), ...this.failures, ...problems],
+    };
+  }
+}
+
+/** Each write `count` times, one at a time, for a user with one open socket: round trips and the message it sends. */
+async function writeCosts(listener: Listener, stats: () => GatewayStats, prefix: string, count: number): Promise<WriteCost[]> {
+  const { target, sockets } = listener;
+  const ids = Array.from({ length: count }, (_, i) => `${prefix}${i}`);
+  const writes: [WriteKind, (id: string) => Promise<Answer>][] = [
+    ["create, new id", (id) => target.create({ id, name: `Costed ${id}` })],
+    ["create, existing id", (id) => target.create({ id, name: `Again ${id}` })],
+    ["update", (id) => target.patch(id, { company: "Changed" })],
+    ["delete", (id) => target.delete(id)],
+  ];
+  const costs: WriteCost[] = [];
+  for (const [write, send] of writes) {
+    const { status, roundTrips, op } = EXPECTED[write];
+    const answers: Answered[] = [];
+    let missing = 0;
+    const before = stats().requests;
+    for (const id of ids) {
+      answers.push(await call(() => send(id)));
+      if (op && (await Promise.all(sockets.map((socket) => socket.arrival(op, id)))).includes(null)) missing++;
+    }
+    const roundTripsPerRequest = (stats().requests - before) / ids.length;
+    const statuses = countStatuses(answers);
+    const failures = statusMismatches(statuses, { [status]: ids.length });
+    if (roundTripsPerRequest > roundTrips) failures.push(`${roundTripsPerRequest} round trips a request, expected ${roundTrips}`);
+    if (missing > 0) failures.push(`${missing} writes without their "${op}" message`);
+    costs.push({ write, requests: ids.length, statuses, roundTripsPerRequest, expectedRoundTrips: roundTrips, failures });
+  }
+  // Every other write's message was waited for: one left over came from a create of an existing id.
+  const unexpected = sockets.flatMap((socket) => socket.unexpected());
+  if (unexpected.length > 0) costs.find((cost) => cost.write === "create, existing id")?.failures.push(`unexpected messages: ${unexpected.slice(0, 5).join(", ")}`);
+  return costs;
+}
+
+/**
+ * `creates` creates for a user with one socket and for a user with MAX_SOCKETS_PER_USER sockets, taking turns
+ * create by create (a busy moment of the shared machine falls on both alike), after a few unrecorded ones;
+ * then the round trips of each write for the first user.
+ */
+export async function liveUpdates(
+  baseUrl: string,
+  users: { oneSocket: LiveUser; manySockets: LiveUser },
+  stats: () => GatewayStats,
+  prefix: string,
+  { creates, writes }: { creates: number; writes: number },
+): Promise<Live> {
+  const listeners: Listener[] = [];
+  try {
+    listeners.push(await openListener(baseUrl, users.oneSocket, 1));
+    listeners.push(await openListener(baseUrl, users.manySockets, MAX_SOCKETS_PER_USER));
+    const recorders = listeners.map((listener) => new FanOutRecorder(listener));
+    const warmUps = Math.max(2, Math.round(creates / 20));
+    for (let i = 0; i < warmUps + creates; i++) {
+      for (const [n, recorder] of recorders.entries()) await recorder.create(`${prefix}fan-${n}-${i}`, i >= warmUps);
+    }
+    const fanOut = recorders.map((recorder) => recorder.result());
+    return { fanOut, writes: await writeCosts(listeners[0]!, stats, `${prefix}cost-`, writes) };
+  } finally {
+    for (const socket of listeners.flatMap((listener) => listener.sockets)) socket.close();
+  }
+}
