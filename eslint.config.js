@@ -8,6 +8,15 @@ export default defineConfig(
   tseslint.configs.recommended,
   // The docs page's one script runs in the browser, after Swagger UI's bundle.
   { files: ["public/**/*.js"], languageOptions: { globals: { window: "readonly", SwaggerUIBundle: "readonly" } } },
+  // The live page's scripts: ES modules in the browser, on the browser's own globals.
+  {
+    files: ["public/live/*.js"],
+    languageOptions: {
+      globals: Object.fromEntries(
+        ["document", "location", "history", "fetch", "WebSocket", "URLSearchParams", "FormData", "setTimeout"].map((name) => [name, "readonly"]),
+      ),
+    },
+  },
   {
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],

@@ -1,0 +1,96 @@
+// /live in a real browser, two tabs of one user: what tab A creates, changes and deletes, tab B shows as it
+// happens, without a reload, through the live socket (GET /api/clients/live). Under the page's
+// Content-Security-Policy (public/_headers) and with no error in either tab. Runs with `npm run test:browser`.
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { readDevVars } from "../../local/tooling/dev-checks";
+import { devVarsFile, signDevToken } from "../../local/tooling/dev-token";
+import { LIVE_PROTOCOL } from "../../src/live/protocol";
+import { launchChromium } from "../support/node/chromium";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const baseUrl = inject("devUrl");
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** expect.poll with room for a loaded machine (its default gives up after a second). */
+const eventually = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 15_000 });
+
+/** A tab of the live page, connected with `token`, and the errors it meets (CSP violations are console errors). */
+async function openTab(open: () => Promise<Page>, token: string) {
+  const page = await open();
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text());
+  });
+  page.on("response", (answer) => {
+    if (answer.status() >= 400) errors.push(`${answer.status()} for ${answer.url()}`);
+  });
+  // Counted from here on: a reload would make it 2.
+  const tab = { page, errors, loads: 0, headers: {} as Record<string, string> };
+  page.on("load", () => tab.loads++);
+  tab.headers = (await page.goto(`${baseUrl}/live#token=${token}`))?.headers() ?? {};
+  await eventually(() => page.locator("#status").textContent()).toBe("live");
+  return tab;
+}
+
+const clientsShown = (page: Page) => page.locator("#clients li").allTextContents();
+const changesShown = (page: Page) => page.locator("#changes li").allTextContents();
+
+/** A request from inside tab `page`, as the page's own script would send it. */
+const send = (page: Page, token: string, method: string, path: string, body?: unknown) =>
+  page.evaluate(
+    async ({ token, method, path, body }) => {
+      const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
+      if (body !== undefined) headers["Content-Type"] = "application/json";
+      return (await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })).status;
+    },
+    { token, method, path, body },
+  );
+
+describe("GET /live, two tabs of one user", () => {
+  it("shows in tab B what tab A creates, updates and deletes, without a reload", async () => {
+    const { JWT_SECRET } = readDevVars(devVarsFile);
+    const token = await signDevToken(`live-${randomUUID()}`, JWT_SECRET);
+    const context = await browser.newContext({ serviceWorkers: "block" });
+    const a = await openTab(() => context.newPage(), token);
+    const b = await openTab(() => context.newPage(), token);
+
+    // Served under its own policy; the token is out of the address bar.
+    expect(a.headers["content-security-policy"]).toContain("default-src 'self'");
+    expect(a.page.url()).toBe(`${baseUrl}/live`);
+    expect(await clientsShown(b.page)).toEqual([]);
+
+    await a.page.fill("#create input[name=id]", "ada");
+    await a.page.fill("#create input[name=name]", "Ada Lovelace");
+    await a.page.click("#create button");
+    await eventually(() => a.page.locator("#created").textContent()).toBe("201 Created");
+    await eventually(() => clientsShown(b.page)).toEqual(["ada: Ada Lovelace"]);
+
+    expect(await send(a.page, token, "PATCH", "/api/clients/ada", { company: "Analytical Engine" })).toBe(200);
+    await eventually(() => clientsShown(b.page)).toEqual(["ada: Ada Lovelace (Analytical Engine)"]);
+
+    expect(await send(a.page, token, "DELETE", "/api/clients/ada")).toBe(204);
+    await eventually(() => clientsShown(b.page)).toEqual([]);
+
+    for (const tab of [a, b]) expect(await changesShown(tab.page)).toEqual(["#3 deleted ada", "#2 updated ada", "#1 created ada"]);
+    expect(b.loads).toBe(1);
+    expect([...a.errors, ...b.errors]).toEqual([]);
+    await context.close();
+  });
+
+  it("offers the server's subprotocol: the page's snippet spells LIVE_PROTOCOL, which a static file cannot import", () => {
+    expect(readFileSync(`${root}public/live/follow.js`, "utf8")).toContain(`["${LIVE_PROTOCOL}", `);
+  });
+});
