@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 /** expect.poll with room for a loaded machine (its default gives up after a second). */
-const eventually = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 15_000 });
+const eventually = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 15_000 });
 
 /** A tab of the live page, connected with `token`, and the errors it meets (CSP violations are console errors). */
 async function openTab(open: () => Promise<Page>, token: string) {
@@ -87,6 +87,33 @@ describe("GET /live, two tabs of one user", () => {
     for (const tab of [a, b]) expect(await changesShown(tab.page)).toEqual(["#3 deleted ada", "#2 updated ada", "#1 created ada"]);
     expect(b.loads).toBe(1);
     expect([...a.errors, ...b.errors]).toEqual([]);
+    await context.close();
+  });
+
+  it("fills a missed message from the change log: the next message's seq shows the gap", async () => {
+    const { JWT_SECRET } = readDevVars(devVarsFile);
+    const token = await signDevToken(`live-${randomUUID()}`, JWT_SECRET);
+    const context = await browser.newContext({ serviceWorkers: "block" });
+    let dropped = false;
+    // The socket passes through the test, which loses the first message on the way.
+    const tab = await openTab(async () => {
+      const page = await context.newPage();
+      await page.routeWebSocket(/\/api\/clients\/live$/, (socket) => {
+        const server = socket.connectToServer();
+        server.onMessage((message) => {
+          if (dropped) socket.send(message);
+          dropped = true;
+        });
+      });
+      return page;
+    }, token);
+
+    expect(await send(tab.page, token, "POST", "/api/clients", { id: "grace", name: "Grace Hopper" })).toBe(201);
+    await eventually(() => dropped).toBe(true);
+    expect(await send(tab.page, token, "PATCH", "/api/clients/grace", { company: "Navy" })).toBe(200);
+    await eventually(() => clientsShown(tab.page)).toEqual(["grace: Grace Hopper (Navy)"]);
+    expect(await changesShown(tab.page)).toEqual(["#2 updated grace", "#1 created grace"]);
+    expect(tab.errors).toEqual([]);
     await context.close();
   });
 
