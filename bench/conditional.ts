@@ -2,42 +2,18 @@
 // database round trips (the gateway's counters) and in latency. Their statements are our worker's own,
 // so there is no floor to compare with; the round trips are the figures the docs promise.
 import type { GatewayStats } from "../local/gateway/gateway";
-import { countStatuses, inPool, latency, statusMismatches, type Latency } from "./load";
-import { call, type Answer, type Answered } from "./scenarios";
+import { measureRoundTrips, type RoundTripRun } from "./round-trips";
+import type { Answer } from "./scenarios";
 import type { WorkerTarget } from "./worker-target";
-
-export type ConditionalRun = {
-  scenario: string;
-  requests: number;
-  statuses: Record<string, number>;
-  latency: Latency;
-  roundTripsPerRequest: number;
-  /** What the docs state for this request. */
-  expectedRoundTrips: number;
-  failures: string[];
-};
 
 export async function conditionalRequests(
   target: WorkerTarget,
   stats: () => GatewayStats,
   prefix: string,
   { count, concurrency }: { count: number; concurrency: number },
-): Promise<ConditionalRun[]> {
-  async function measure<T>(
-    scenario: string,
-    items: readonly T[],
-    send: (item: T) => Promise<Answer>,
-    expected: { status: number; roundTrips: number },
-  ): Promise<{ run: ConditionalRun; answers: Answered[] }> {
-    const before = stats().requests;
-    const answers = await inPool(items, concurrency, (item) => call(() => send(item)));
-    const statuses = countStatuses(answers);
-    const roundTripsPerRequest = (stats().requests - before) / items.length;
-    const failures = statusMismatches(statuses, { [expected.status]: items.length });
-    if (roundTripsPerRequest > expected.roundTrips) failures.push(`${roundTripsPerRequest} round trips a request, expected ${expected.roundTrips}`);
-    const run = { scenario, requests: items.length, statuses, latency: latency(answers), roundTripsPerRequest, expectedRoundTrips: expected.roundTrips, failures };
-    return { run, answers };
-  }
+): Promise<RoundTripRun[]> {
+  const measure = <T>(scenario: string, items: readonly T[], send: (item: T) => Promise<Answer>, expected: { status: number; roundTrips: number }) =>
+    measureRoundTrips(stats, scenario, items, concurrency, send, expected);
 
   const keys = Array.from({ length: count }, (_, i) => `${prefix}key-${i}`);
   const createKey = (key: string) => target.createWithKey(`Client ${key}`, key);

@@ -5,6 +5,7 @@ import type { GatewayStats } from "../local/gateway/gateway";
 import type { ChangeJson } from "../src/http/change-json";
 import { LIVE_PROTOCOL, MAX_SOCKETS_PER_USER } from "../src/live/protocol";
 import { countStatuses, inPool, latency, statusMismatches, type Latency, type Sample } from "./load";
+import { measureRoundTrips, type RoundTripRun } from "./round-trips";
 import { call, type Answer, type Answered } from "./scenarios";
 import type { WorkerTarget } from "./worker-target";
 
@@ -27,16 +28,7 @@ export type FanOut = {
   failures: string[];
 };
 
-export type WriteCost = {
-  write: WriteKind;
-  requests: number;
-  statuses: Record<string, number>;
-  roundTripsPerRequest: number;
-  expectedRoundTrips: number;
-  failures: string[];
-};
-
-export type Live = { fanOut: FanOut[]; writes: WriteCost[] };
+export type Live = { fanOut: FanOut[]; writes: RoundTripRun[] };
 
 type WriteKind = "create, new id" | "create, existing id" | "update" | "delete";
 
@@ -173,7 +165,7 @@ class FanOutRecorder {
 }
 
 /** Each write `count` times, one at a time, for a user with one open socket: round trips and the message it sends. */
-async function writeCosts(listener: Listener, stats: () => GatewayStats, prefix: string, count: number): Promise<WriteCost[]> {
+async function writeCosts(listener: Listener, stats: () => GatewayStats, prefix: string, count: number): Promise<RoundTripRun[]> {
   const { target, sockets } = listener;
   const ids = Array.from({ length: count }, (_, i) => `${prefix}${i}`);
   const writes: [WriteKind, (id: string) => Promise<Answer>][] = [
@@ -182,27 +174,20 @@ async function writeCosts(listener: Listener, stats: () => GatewayStats, prefix:
     ["update", (id) => target.patch(id, { company: "Changed" })],
     ["delete", (id) => target.delete(id)],
   ];
-  const costs: WriteCost[] = [];
+  const runs: RoundTripRun[] = [];
   for (const [write, send] of writes) {
-    const { status, roundTrips, op } = EXPECTED[write];
-    const answers: Answered[] = [];
-    let missing = 0;
-    const before = stats().requests;
-    for (const id of ids) {
-      answers.push(await call(() => send(id)));
-      if (op && (await Promise.all(sockets.map((socket) => socket.arrival(op, id)))).includes(null)) missing++;
-    }
-    const roundTripsPerRequest = (stats().requests - before) / ids.length;
-    const statuses = countStatuses(answers);
-    const failures = statusMismatches(statuses, { [status]: ids.length });
-    if (roundTripsPerRequest > roundTrips) failures.push(`${roundTripsPerRequest} round trips a request, expected ${roundTrips}`);
-    if (missing > 0) failures.push(`${missing} writes without their "${op}" message`);
-    costs.push({ write, requests: ids.length, statuses, roundTripsPerRequest, expectedRoundTrips: roundTrips, failures });
+    const { op, ...expected } = EXPECTED[write];
+    const { run } = await measureRoundTrips(stats, write, ids, 1, send, expected);
+    // The messages wait on the sockets meanwhile: each write's must be there (or come within the timeout).
+    const arrivals = op ? await Promise.all(ids.flatMap((id) => sockets.map((socket) => socket.arrival(op, id)))) : [];
+    const missing = arrivals.filter((at) => at === null).length;
+    if (missing > 0) run.failures.push(`${missing} of ${arrivals.length} "${op}" messages missing`);
+    runs.push(run);
   }
-  // Every other write's message was waited for: one left over came from a create of an existing id.
+  // Every other write's message was taken above: one left over came from a create of an existing id.
   const unexpected = sockets.flatMap((socket) => socket.unexpected());
-  if (unexpected.length > 0) costs.find((cost) => cost.write === "create, existing id")?.failures.push(`unexpected messages: ${unexpected.slice(0, 5).join(", ")}`);
-  return costs;
+  if (unexpected.length > 0) runs.find((run) => run.scenario === "create, existing id")?.failures.push(`unexpected messages: ${unexpected.slice(0, 5).join(", ")}`);
+  return runs;
 }
 
 /**

@@ -1,10 +1,10 @@
 // Terminal tables and JSON files for the benchmark's runs.
-import type { ConditionalRun } from "./conditional";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { GROWTH_OPERATIONS, type Growth } from "./growth";
 import type { ProfileEntry } from "./inspector";
 import type { Live } from "./live";
+import type { RoundTripRun } from "./round-trips";
 import { SCENARIO_TITLES, type ScenarioKey, type ScenarioRun } from "./scenarios";
 import type { Soak } from "./soak";
 import type { Startup } from "./startup";
@@ -58,7 +58,7 @@ export type Report = {
   targets: Target[];
   checkThenInsert: { requests: number; failed: number; failureRate: number; idsWithAFailure: number } | null;
   /** Conditional requests and idempotency keys through our worker (local runs only). */
-  conditional: ConditionalRun[] | null;
+  conditional: RoundTripRun[] | null;
   /** Live updates' fan-out and the writes' round trips (local runs only). */
   live: Live | null;
   passed: boolean;
@@ -160,6 +160,14 @@ function renderGrowth(growth: Growth): string {
   return table(header, body);
 }
 
+/** One line per run: its statuses, round trips against the docs' figure, latency and why it failed. */
+function roundTripLine(run: RoundTripRun): string {
+  return (
+    `  ${run.scenario.padEnd(32)} ${statusCounts(run.statuses).padEnd(10)} db trips/req ${fixed(run.roundTripsPerRequest, 2)} (docs: ${run.expectedRoundTrips}), ` +
+    `p50 ${fixed(run.latency.p50)} ms, p99 ${fixed(run.latency.p99)} ms${run.failures.length ? ` FAILED: ${run.failures.join("; ")}` : ""}`
+  );
+}
+
 export function renderLive(live: Live): string {
   const header = [
     "open sockets",
@@ -192,13 +200,10 @@ export function renderLive(live: Live): string {
       " (negative: the message came first) and from the create being sent:",
     table(header, body),
   ];
-  lines.push("database round trips per write, change log included (gateway's counters):");
-  for (const cost of live.writes) {
-    lines.push(`  ${cost.write.padEnd(20)} ${statusCounts(cost.statuses).padEnd(8)} db trips/req ${fixed(cost.roundTripsPerRequest, 2)} (docs: ${cost.expectedRoundTrips})`);
-  }
+  lines.push("database round trips per write, change log included (gateway's counters), one user with one socket, one at a time:");
+  lines.push(...live.writes.map(roundTripLine));
   lines.push("Durable Object: one request to the user's UserFeed per committed write (a 201 create, an update, a delete), sockets or not.");
   for (const run of live.fanOut) lines.push(...run.failures.map((failure) => `FAILED live, ${run.sockets} sockets: ${failure}`));
-  for (const cost of live.writes) lines.push(...cost.failures.map((failure) => `FAILED live, ${cost.write}: ${failure}`));
   return lines.join("\n");
 }
 
@@ -232,16 +237,7 @@ export function renderSummary(report: Report): string {
         `(${(cti.failureRate * 100).toFixed(1)}%, a 500 each in an API built that way); ${cti.idsWithAFailure} ids hit.`,
     );
   }
-  if (report.conditional) {
-    lines.push("conditional requests and idempotency keys (our worker):");
-    for (const run of report.conditional) {
-      const statuses = statusCounts(run.statuses);
-      lines.push(
-        `  ${run.scenario.padEnd(32)} ${statuses.padEnd(10)} db trips/req ${fixed(run.roundTripsPerRequest, 2)} (docs: ${run.expectedRoundTrips}), ` +
-          `p50 ${fixed(run.latency.p50)} ms, p99 ${fixed(run.latency.p99)} ms${run.failures.length ? ` FAILED: ${run.failures.join("; ")}` : ""}`,
-      );
-    }
-  }
+  if (report.conditional) lines.push("conditional requests and idempotency keys (our worker):", ...report.conditional.map(roundTripLine));
   if (report.live) lines.push(renderLive(report.live));
   lines.push("targets:");
   for (const target of report.targets) {
