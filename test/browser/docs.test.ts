@@ -3,9 +3,8 @@
 // machine. A screenshot goes to test-artifacts/ (git-ignored). Runs with `npm run test:browser`.
 import { mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchChromium } from "../support/node/chromium";
+import { describe, expect, inject, it } from "vitest";
+import { chromiumForThisFile } from "../support/node/chromium";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const artifacts = `${root}test-artifacts`;
@@ -22,15 +21,7 @@ const documentedOperations = Object.entries(document.paths).flatMap(([path, item
 );
 
 const baseUrl = inject("devUrl");
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = chromiumForThisFile();
 
 describe("the static assets beside the worker", () => {
   it("serve the committed document at /openapi.json without a token, while /api stays the worker's", async () => {
@@ -46,7 +37,7 @@ describe("the static assets beside the worker", () => {
 
 describe("GET /docs", () => {
   it("lists every operation of the document, loading nothing from outside the machine", async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, serviceWorkers: "block" });
+    const page = await browser().newPage({ viewport: { width: 1280, height: 900 }, serviceWorkers: "block" });
     const requested: string[] = [];
     const pageErrors: string[] = [];
     page.on("request", (request) => requested.push(request.url()));

@@ -4,24 +4,19 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, inject, it } from "vitest";
 import { readDevVars } from "../../local/tooling/dev-checks";
 import { devVarsFile, signDevToken } from "../../local/tooling/dev-token";
 import { LIVE_PROTOCOL } from "../../src/live/protocol";
-import { launchChromium } from "../support/node/chromium";
+import { chromiumForThisFile } from "../support/node/chromium";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const baseUrl = inject("devUrl");
-let browser: Browser;
+const browser = chromiumForThisFile();
 
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+/** A token for a user of the test's own, signed as `npm run dev`'s worker expects (.dev.vars). */
+const newUsersToken = () => signDevToken(`live-${randomUUID()}`, readDevVars(devVarsFile).JWT_SECRET);
 
 /** expect.poll with room for a loaded machine (its default gives up after a second). */
 const eventually = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 15_000 });
@@ -61,9 +56,8 @@ const send = (page: Page, token: string, method: string, path: string, body?: un
 
 describe("GET /live, two tabs of one user", () => {
   it("shows in tab B what tab A creates, updates and deletes, without a reload", async () => {
-    const { JWT_SECRET } = readDevVars(devVarsFile);
-    const token = await signDevToken(`live-${randomUUID()}`, JWT_SECRET);
-    const context = await browser.newContext({ serviceWorkers: "block" });
+    const token = await newUsersToken();
+    const context = await browser().newContext({ serviceWorkers: "block" });
     const a = await openTab(() => context.newPage(), token);
     const b = await openTab(() => context.newPage(), token);
 
@@ -91,9 +85,8 @@ describe("GET /live, two tabs of one user", () => {
   });
 
   it("fills a missed message from the change log: the next message's seq shows the gap", async () => {
-    const { JWT_SECRET } = readDevVars(devVarsFile);
-    const token = await signDevToken(`live-${randomUUID()}`, JWT_SECRET);
-    const context = await browser.newContext({ serviceWorkers: "block" });
+    const token = await newUsersToken();
+    const context = await browser().newContext({ serviceWorkers: "block" });
     let dropped = false;
     // The socket passes through the test, which loses the first message on the way.
     const tab = await openTab(async () => {
