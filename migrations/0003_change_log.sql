@@ -1,6 +1,7 @@
 CREATE TABLE "client_change_counters" (
 	"user_id" text PRIMARY KEY NOT NULL,
-	"last_seq" bigint NOT NULL
+	"last_seq" bigint NOT NULL,
+	"watched" boolean DEFAULT false NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "client_changes" (

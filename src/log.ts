@@ -14,6 +14,8 @@ type LogFields = {
   outcome?: string;
   /** Ids are chosen by the caller's app from a strict alphabet; they name a chat, not a person. */
   clientId?: string;
+  /** How many rows a scheduled job removed. */
+  removed?: number;
   error?: ErrorSummary;
 };
 

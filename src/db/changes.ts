@@ -11,10 +11,12 @@ export const CHANGE_RETENTION_DAYS = 7;
 /** One committed create, update or delete: the client as it left it (for a delete, as it was). */
 export type Change = { seq: number; op: ChangeOp; client: ClientRow };
 
+/** A change as its write made it, and whether the user had live sockets open then (so whom to tell). */
+export type WrittenChange = Change & { watched: boolean };
+
 type ClientColumns = ReturnType<typeof getTableColumns<typeof clients>>;
 /** What a write's CTE returns: the client's row, and whether it counts as a change where not every row does. */
 type WrittenFields = ClientColumns & { recorded?: SQL.Aliased<boolean> };
-type RecordedRow = ClientRow & { seq: number | null };
 
 const COLUMNS = Object.entries(getTableColumns(clients));
 
@@ -31,7 +33,7 @@ const clientJsonb = (fields: WrittenFields) =>
  * its change committed with it. The row comes back with its `seq`, null when `recorded` says it was no change.
  * For single-row writes only: one statement cannot take a user's counter twice.
  */
-export async function recording(db: Database, op: ChangeOp, written: WithSubquery<"written">, before: WithSubquery[] = []): Promise<RecordedRow[]> {
+export function recording(db: Database, op: ChangeOp, written: WithSubquery<"written">, before: WithSubquery[] = []) {
   // The CTE's fields are the table's columns (and `recorded`), read through the CTE's name.
   const { recorded: isChange, ...columns } = written._.selectedFields as unknown as WrittenFields;
   const recorded = isChange && sql`${isChange}`;
@@ -39,9 +41,14 @@ export async function recording(db: Database, op: ChangeOp, written: WithSubquer
   const counter = db.$with("counter").as(
     db
       .insert(changeCounters)
-      .select(db.select({ userId: columns.userId, lastSeq: sql<number>`1`.as("last_seq") }).from(written).where(recorded))
+      .select(
+        db
+          .select({ userId: columns.userId, lastSeq: sql<number>`1`.as("last_seq"), watched: sql<boolean>`false`.as("watched") })
+          .from(written)
+          .where(recorded),
+      )
       .onConflictDoUpdate({ target: changeCounters.userId, set: { lastSeq: sql`${changeCounters.lastSeq} + 1` } })
-      .returning({ seq: changeCounters.lastSeq }),
+      .returning({ seq: changeCounters.lastSeq, watched: changeCounters.watched }),
   );
   const logged = db.$with("logged").as(
     db
@@ -62,9 +69,10 @@ export async function recording(db: Database, op: ChangeOp, written: WithSubquer
   );
   return db
     .with(...before, written, counter, logged)
-    .select({ ...columns, seq: logged.seq })
+    .select({ ...columns, seq: logged.seq, watched: counter.watched })
     .from(written)
-    .leftJoin(logged, sql`true`);
+    .leftJoin(logged, sql`true`)
+    .leftJoin(counter, sql`true`);
 }
 
 /** A client row from the log's JSON of it, typed as the table's columns read it. */
@@ -122,6 +130,20 @@ export async function changesAfter(
     seq === null || op === null ? [] : [{ seq, op, client: clientFromJson(client as Record<string, unknown>) }],
   );
   return { changes, last };
+}
+
+/**
+ * Records whether the user has live sockets open; the user's UserFeed calls it as sockets come and go. It takes
+ * the counter row's lock, as writes do: a write that commits after it sees the new value, and one that
+ * committed before it is in the log, where a socket that has just opened catches up.
+ */
+export async function setWatched(db: Database, userId: string, watched: boolean): Promise<void> {
+  await withOneRetry(() =>
+    db
+      .insert(changeCounters)
+      .values({ userId, lastSeq: 0, watched })
+      .onConflictDoUpdate({ target: changeCounters.userId, set: { watched } }),
+  );
 }
 
 /** Removes the changes older than CHANGE_RETENTION_DAYS; returns how many. Readers stop relying on them before. */

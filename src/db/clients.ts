@@ -1,6 +1,6 @@
-import { and, eq, getTableColumns, getTableName, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { and, eq, getTableColumns, getTableName, inArray, lt, sql, type Placeholder, type SQL } from "drizzle-orm";
 import type { AnyPgColumn, PgInsertValue } from "drizzle-orm/pg-core";
-import { recording, type Change } from "./changes";
+import { recording, type Change, type WrittenChange } from "./changes";
 import type { Database } from "./connection";
 import {
   DatabaseUnavailableError,
@@ -28,7 +28,7 @@ type ClientFields = Pick<NewClientRow, ClientFieldName>;
 type NewClient = NewClientRow & { id: string };
 export type ListCursor = { createdAt: Date; id: string };
 /** A create's client, and its change when the create made it (none when an existing client answered). */
-export type Created = { client: ClientRow; change?: Change };
+export type Created = { client: ClientRow; change?: WrittenChange };
 
 /**
  * A write's precondition: the client's current version must be one of these (an If-Match header's
@@ -57,10 +57,10 @@ const byOwnerAndId = (userId: string, id: string) => and(eq(clients.userId, user
 const atVersion = (expected: ExpectedVersions) => expected && inArray(clients.version, [...expected]);
 
 /** The change a recording write made, or undefined when it wrote nothing or its row counts as no change. */
-function changeOf(op: Change["op"], [row]: Awaited<ReturnType<typeof recording>>): Change | undefined {
+function changeOf(op: Change["op"], [row]: (ClientRow & { seq: number | null; watched: boolean | null })[]): WrittenChange | undefined {
   if (!row || row.seq === null) return undefined;
-  const { seq, ...client } = row;
-  return { seq, op, client };
+  const { seq, watched, ...client } = row;
+  return { seq, op, client, watched: watched === true };
 }
 
 /** A write refused by a unique index on a field becomes a conflict on that field; anything else is rethrown. */
@@ -70,9 +70,12 @@ function rethrowFieldConflict(error: unknown): never {
   throw error;
 }
 
-// The reads are prepared once per database handle (one per isolate): Drizzle then builds their SQL
-// once instead of on every request, and each call only fills in the values.
-function prepareReads(db: Database) {
+// What a create writes: every column without a default. The rest (timestamps, version) the database sets.
+const CREATED_COLUMNS = Object.entries(getTableColumns(clients)).flatMap(([key, column]) => (column.hasDefault ? [] : [key as keyof NewClient]));
+
+// The reads and the plain create are prepared once per database handle (one per isolate): Drizzle then builds
+// their SQL once instead of on every request, and each call only fills in the values.
+function prepareStatements(db: Database) {
   const ownedBy = eq(clients.userId, sql.placeholder("userId"));
   const page = (after?: SQL) =>
     db
@@ -82,19 +85,21 @@ function prepareReads(db: Database) {
       .orderBy(newestFirst(clients.createdAt), newestFirst(clients.id))
       .limit(sql.placeholder("limit"));
   const afterCursor = sql`(${clients.createdAt}, ${clients.id}) < (${sql.placeholder("afterCreatedAt")}::timestamptz, ${sql.placeholder("afterId")})`;
+  const newClient = Object.fromEntries(CREATED_COLUMNS.map((key) => [key, sql.placeholder(key)]));
   return {
+    create: recording(db, "created", inserted(db, newClient as Record<keyof NewClient, Placeholder>)).prepare("create_client"),
     find: db.select().from(clients).where(and(ownedBy, eq(clients.id, sql.placeholder("id")))).prepare("find_client"),
     firstPage: page().prepare("list_clients"),
     nextPage: page(afterCursor).prepare("list_clients_after"),
   };
 }
 
-const readsByDb = new WeakMap<Database, ReturnType<typeof prepareReads>>();
+const statementsByDb = new WeakMap<Database, ReturnType<typeof prepareStatements>>();
 
-const preparedReads = (db: Database) => keptIn(readsByDb, db, prepareReads);
+const prepared = (db: Database) => keptIn(statementsByDb, db, prepareStatements);
 
 export async function findClient(db: Database, userId: string, id: string): Promise<ClientRow | undefined> {
-  const [row] = await withOneRetry(() => preparedReads(db).find.execute({ userId, id }));
+  const [row] = await withOneRetry(() => prepared(db).find.execute({ userId, id }));
   return row;
 }
 
@@ -107,7 +112,9 @@ export async function findClient(db: Database, userId: string, id: string): Prom
  */
 export async function createClient(db: Database, values: NewClient): Promise<Created> {
   try {
-    const change = changeOf("created", await withOneRetry(() => recording(db, "created", inserted(db, values))));
+    // An absent optional field is NULL, as an insert without it would store.
+    const params = Object.fromEntries(CREATED_COLUMNS.map((key) => [key, values[key] ?? null]));
+    const change = changeOf("created", await withOneRetry(() => prepared(db).create.execute(params)));
     return { client: change!.client, change };
   } catch (error) {
     if (violatedUniqueConstraint(error) !== CLIENTS_PRIMARY_KEY) rethrowFieldConflict(error);
@@ -117,7 +124,8 @@ export async function createClient(db: Database, values: NewClient): Promise<Cre
   return insertOrLockExisting(db, values);
 }
 
-const inserted = (db: Database, values: PgInsertValue<typeof clients>) => db.$with("written").as(db.insert(clients).values(values).returning());
+const inserted = (db: Database, values: PgInsertValue<typeof clients>) =>
+  db.$with("written").as(db.insert(clients).values(values).returning());
 
 // The update leaves the row as it is (the same version, so the same ETag) and only makes ON CONFLICT
 // wait for and return the committed row: a row deleted meanwhile no longer conflicts. A new tuple has
@@ -132,7 +140,7 @@ async function insertOrLockExisting(db: Database, values: NewClient): Promise<Cr
   );
   const rows = await withOneRetry(() => recording(db, "created", written)).catch(rethrowFieldConflict);
   const change = changeOf("created", rows);
-  const { seq: _seq, ...client } = rows[0]!;
+  const { seq: _seq, watched: _watched, ...client } = rows[0]!;
   return { client, change };
 }
 
@@ -209,7 +217,7 @@ export async function listClients(
   userId: string,
   { limit, cursor }: { limit: number; cursor?: ListCursor },
 ): Promise<ClientRow[]> {
-  const { firstPage, nextPage } = preparedReads(db);
+  const { firstPage, nextPage } = prepared(db);
   return withOneRetry(() =>
     cursor
       ? nextPage.execute({ userId, limit, afterCreatedAt: cursor.createdAt.toISOString(), afterId: cursor.id })
@@ -228,7 +236,7 @@ export async function updateClient(
   id: string,
   fields: Partial<ClientFields>,
   expected?: ExpectedVersions,
-): Promise<Change | undefined> {
+): Promise<WrittenChange | undefined> {
   const written = db.$with("written").as(
     db
       .update(clients)
@@ -242,7 +250,7 @@ export async function updateClient(
 }
 
 /** Deletes the client and returns the change (the row as it was), or undefined when there is none. `expected` as for updateClient. */
-export async function deleteClient(db: Database, userId: string, id: string, expected?: ExpectedVersions): Promise<Change | undefined> {
+export async function deleteClient(db: Database, userId: string, id: string, expected?: ExpectedVersions): Promise<WrittenChange | undefined> {
   const written = db.$with("written").as(
     db
       .delete(clients)

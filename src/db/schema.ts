@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, index, jsonb, pgSequence, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, jsonb, pgSequence, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 // Constraint names are part of the contract: a unique violation is told apart by its constraint.
 export const CLIENTS_PRIMARY_KEY = "clients_pkey";
@@ -63,6 +63,9 @@ export const idempotencyKeys = pgTable(
 export const changeCounters = pgTable("client_change_counters", {
   userId: text("user_id").primaryKey(),
   lastSeq: bigint("last_seq", { mode: "number" }).notNull(),
+  // Whether the user has live sockets open, kept by the user's UserFeed: a write reads it from the row it
+  // updates anyway, and tells the UserFeed only then.
+  watched: boolean("watched").notNull().default(false),
 });
 
 export const CHANGE_OPS = ["created", "updated", "deleted"] as const;

@@ -10,5 +10,6 @@ export const CLOSE_CODES = {
   tooManySockets: { code: 4008, reason: `more than ${MAX_SOCKETS_PER_USER} sockets for this user` },
 } as const;
 
-/** How the worker tells the object when the caller's token expires (ms since the epoch). */
+/** How the worker tells the UserFeed whose socket it hands over, and when the token expires (ms since the epoch). */
+export const USER_HEADER = "X-User-Id";
 export const EXPIRES_AT_HEADER = "X-Token-Expires-At";

@@ -1,32 +1,50 @@
 // One Durable Object per user holds that user's live sockets (GET /api/clients/live) and sends each of them
 // every change the worker publishes. Hibernatable WebSockets: an idle socket keeps no object in memory.
 import { DurableObject } from "cloudflare:workers";
-import { CLOSE_CODES, EXPIRES_AT_HEADER, MAX_SOCKETS_PER_USER } from "./protocol";
+import { configFor } from "../config";
+import { setWatched } from "../db/changes";
+import { createDb } from "../db/connection";
+import { log, summarizeError } from "../log";
+import { CLOSE_CODES, EXPIRES_AT_HEADER, MAX_SOCKETS_PER_USER, USER_HEADER } from "./protocol";
 
-type Attachment = { expiresAt: number };
+type Attachment = { userId: string; expiresAt: number };
 
 // A close code the runtime makes up when no Close frame came (1005, 1006, 1015) has no handshake to answer.
 const SENT_BY_PEER = (code: number) => code !== 1005 && code !== 1006 && code !== 1015;
 
 export class UserFeed extends DurableObject<Env> {
-  /** Accepts a socket the worker has authenticated; the object learns only when its token expires. */
+  /**
+   * Accepts a socket the worker has authenticated; the object learns whose it is and when its token expires.
+   * The user is marked as watched before the socket opens, so every write that commits after the socket's
+   * client has it tells this object, and what committed before is in the change log the client catches up from.
+   */
   override async fetch(request: Request): Promise<Response> {
-    const expiresAt = Number(request.headers.get(EXPIRES_AT_HEADER));
+    const userId = request.headers.get(USER_HEADER)!;
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server);
-    server.serializeAttachment({ expiresAt } satisfies Attachment);
+    server.serializeAttachment({ userId, expiresAt: Number(request.headers.get(EXPIRES_AT_HEADER)) } satisfies Attachment);
     // Accepted, then closed: a refused upgrade would reach a browser's script as a bare 1006.
     if (this.openSockets().length > MAX_SOCKETS_PER_USER) {
       server.close(CLOSE_CODES.tooManySockets.code, CLOSE_CODES.tooManySockets.reason);
-    } else {
-      await this.wakeAtNextExpiry();
+      return new Response(null, { status: 101, webSocket: client });
     }
+    try {
+      await this.markWatched(userId);
+    } catch (error) {
+      server.close(1011, "unavailable");
+      log("error", "marking the user as watched failed", `user-feed-${this.ctx.id}`, { error: summarizeError(error) });
+      return new Response(null, { status: 503 });
+    }
+    await this.wakeAtNextExpiry();
     return new Response(null, { status: 101, webSocket: client });
   }
 
   /** Sends a change message to every socket of the user. */
-  publish(message: string): void {
-    for (const socket of this.openSockets()) {
+  async publish(userId: string, message: string): Promise<void> {
+    const sockets = this.openSockets();
+    // Marked as watched by an object that has lost its sockets without hearing them close (it was reset).
+    if (sockets.length === 0) await this.markWatched(userId);
+    for (const socket of sockets) {
       try {
         socket.send(message);
       } catch {
@@ -39,8 +57,10 @@ export class UserFeed extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const now = Date.now();
     for (const socket of this.openSockets()) {
-      if ((socket.deserializeAttachment() as Attachment).expiresAt <= now) {
+      const { userId, expiresAt } = socket.deserializeAttachment() as Attachment;
+      if (expiresAt <= now) {
         socket.close(CLOSE_CODES.tokenExpired.code, CLOSE_CODES.tokenExpired.reason);
+        await this.unmarkIfNone(userId);
       }
     }
     await this.wakeAtNextExpiry();
@@ -49,12 +69,33 @@ export class UserFeed extends DurableObject<Env> {
   // A client only listens: what it sends is ignored.
   override webSocketMessage(): void {}
 
-  override webSocketClose(socket: WebSocket, code: number, reason: string): void {
+  override async webSocketClose(socket: WebSocket, code: number, reason: string): Promise<void> {
     if (SENT_BY_PEER(code)) socket.close(code, reason);
+    await this.unmarkIfNone((socket.deserializeAttachment() as Attachment).userId);
+  }
+
+  override async webSocketError(socket: WebSocket): Promise<void> {
+    await this.unmarkIfNone((socket.deserializeAttachment() as Attachment).userId);
   }
 
   private openSockets(): WebSocket[] {
     return this.ctx.getWebSockets().filter((socket) => socket.readyState === WebSocket.OPEN);
+  }
+
+  private async unmarkIfNone(userId: string): Promise<void> {
+    if (this.openSockets().length > 0) return;
+    // A failure leaves the user marked: writes then tell this object for nothing, until publish() clears it.
+    await this.markWatched(userId).catch((error: unknown) =>
+      log("error", "clearing the watched mark failed", `user-feed-${this.ctx.id}`, { error: summarizeError(error) }),
+    );
+  }
+
+  // Marks the user as watched when a socket is open, else not. No other event of this object runs meanwhile,
+  // so the marks reach the database in the order the counts were taken.
+  private async markWatched(userId: string): Promise<void> {
+    await this.ctx.blockConcurrencyWhile(() =>
+      setWatched(createDb(configFor(this.env).database), userId, this.openSockets().length > 0),
+    );
   }
 
   private async wakeAtNextExpiry(): Promise<void> {

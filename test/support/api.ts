@@ -4,7 +4,7 @@ import { sign } from "hono/jwt";
 import { expect } from "vitest";
 import { configFor } from "../../src/config";
 import { createDb } from "../../src/db/connection";
-import worker from "../../src/index";
+import app from "../../src/app";
 import type { ClientJson } from "../../src/http/client-fields";
 
 /** The database the worker uses, for arranging rows no route would write. */
@@ -38,7 +38,7 @@ export async function call(method: string, path: string, { token, body, headers 
     },
     body: body === undefined || typeof body === "string" || body instanceof ReadableStream ? body : JSON.stringify(body),
   });
-  return settings ? worker.fetch(request, { ...env, ...settings } as Env, createExecutionContext()) : exports.default.fetch(request);
+  return settings ? app.fetch(request, { ...env, ...settings } as Env, createExecutionContext()) : exports.default.fetch(request);
 }
 
 /** A fresh user, unknown to every other test, and a client for it. */

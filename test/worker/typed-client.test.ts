@@ -120,4 +120,28 @@ describe("the typed client", () => {
     const deleted = await api.DELETE("/api/clients/{id}", { params: { path, header: { "If-Match": patched.data!.client.etag } } });
     expect(deleted.response.status).toBe(204);
   });
+
+  it("follows the change log: the current position, then the changes after it, typed by op (410 typed too)", async () => {
+    const api = await apiFor(randomId("user"));
+    const start = await api.GET("/api/clients/changes");
+    expectTypeOf(start.data).toEqualTypeOf<Schemas["ChangePage"] | undefined>();
+    expect(start.data).toEqual({ changes: [], next: 0 });
+
+    const { client } = (await api.POST("/api/clients", { body: { name: "Ada" } })).data!;
+    await api.DELETE("/api/clients/{id}", { params: { path: { id: client.id } } });
+    const changes = await api.GET("/api/clients/changes", { params: { query: { after: start.data!.next } } });
+    const [created, deleted] = changes.data!.changes;
+    expect(created).toEqual({ seq: 1, op: "created", client });
+    expect(deleted).toEqual({ seq: 2, op: "deleted", client: { id: client.id, etag: client.etag } });
+    expect(changes.data!.next).toBe(2);
+    if (deleted?.op === "deleted") expectTypeOf(deleted.client).toEqualTypeOf<{ id: string; etag: string }>();
+
+    const ahead = await api.GET("/api/clients/changes", { params: { query: { after: 3 } } });
+    expectTypeOf<Exclude<NonNullable<typeof ahead.error>, string>["status"]>().toEqualTypeOf<400 | 401 | 410 | 429 | 500 | 503>();
+    expect(ahead.error).toMatchObject({ type: "urn:clients-api:problem:position-unknown", status: 410 });
+  });
+
+  it("knows the live socket's message", () => {
+    expectTypeOf<Schemas["ChangeMessage"]>().toExtend<{ type: "change" } & Schemas["Change"]>();
+  });
 });

@@ -1,6 +1,7 @@
 import { Hono } from "hono/tiny";
-import { CLOSE_CODES, EXPIRES_AT_HEADER, LIVE_PROTOCOL, MAX_SOCKETS_PER_USER } from "../../live/protocol";
+import { CLOSE_CODES, EXPIRES_AT_HEADER, LIVE_PROTOCOL, MAX_SOCKETS_PER_USER, USER_HEADER } from "../../live/protocol";
 import type { AppEnv } from "../app-env";
+import { DATABASE_UNAVAILABLE } from "../errors";
 import { offeredProtocols } from "../middleware/socket-credential";
 import type { Operations } from "../openapi";
 import { raise, type Problem } from "../problem";
@@ -22,7 +23,10 @@ export const liveRoutes = new Hono<AppEnv>().get("/", async (c) => {
   if (!offeredProtocols(c.req.header("Sec-WebSocket-Protocol")).includes(LIVE_PROTOCOL)) throw raise(PROTOCOL_NOT_OFFERED);
   const { exp } = c.get("jwtPayload") as { exp: number };
   const feed = c.var.config.userFeeds.getByName(c.var.userId);
-  const accepted = await feed.fetch("https://user-feed/", { headers: { Upgrade: "websocket", [EXPIRES_AT_HEADER]: String(exp * 1000) } });
+  const accepted = await feed.fetch("https://user-feed/", {
+    headers: { Upgrade: "websocket", [USER_HEADER]: c.var.userId, [EXPIRES_AT_HEADER]: String(exp * 1000) },
+  });
+  if (!accepted.webSocket) throw raise(DATABASE_UNAVAILABLE);
   // A response of our own, whose headers the middleware after this may still set.
   return new Response(null, { status: 101, webSocket: accepted.webSocket, headers: { "Sec-WebSocket-Protocol": LIVE_PROTOCOL } });
 });
