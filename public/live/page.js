@@ -1,6 +1,6 @@
-// The live updates demo (/live): the caller's clients and their changes as they come, through follow.js, and
-// a form to create one. The token comes from the form or the address's fragment (#token=...), never the
-// query string, which servers and proxies log.
+// The live updates demo (/live): the caller's clients and their changes as they come, through follow.js (the
+// README's snippet), and a form to create one. The token comes from the form or the address's fragment
+// (#token=...), never the query string, which servers and proxies log.
 import { follow } from "./follow.js";
 
 const API = location.origin;
@@ -8,15 +8,35 @@ const RECONNECT_MS = 1000;
 
 const $ = (id) => document.getElementById(id);
 const setStatus = (text) => ($("status").textContent = text);
-const item = (text, id) => Object.assign(document.createElement("li"), { textContent: text, ...(id === undefined ? {} : { id: `client-${id}` }) });
+const item = (text) => Object.assign(document.createElement("li"), { textContent: text });
 
 let token = "";
 let current; // the socket being followed; an older one's close is ignored
+let clients = new Map();
 
-function show(clients, change) {
+// An ETag is a quoted number that only grows: a change older than the client held is stale. A delete carries
+// the last ETag its client had, the one held.
+const version = (client) => Number(client.etag.replaceAll('"', ""));
+
+function showClients() {
   const newestFirst = [...clients.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-  $("clients").replaceChildren(...newestFirst.map((client) => item(`${client.id}: ${client.name}${client.company ? ` (${client.company})` : ""}`, client.id)));
-  if (change) $("changes").prepend(item(`#${change.seq} ${change.op} ${change.client.id}`));
+  $("clients").replaceChildren(...newestFirst.map((client) => item(`${client.id}: ${client.name}${client.company ? ` (${client.company})` : ""}`)));
+}
+
+async function loadList(get) {
+  const page = await get("/api/clients?limit=100");
+  if (!page.clients) throw new Error(page.detail ?? page.title);
+  clients = new Map(page.clients.map((client) => [client.id, client]));
+  showClients();
+}
+
+function render(change) {
+  $("changes").prepend(item(`#${change.seq} ${change.op} ${change.client.id}`));
+  const held = clients.get(change.client.id);
+  if (held && version(change.client) < version(held)) return;
+  if (change.op === "deleted") clients.delete(change.client.id);
+  else clients.set(change.client.id, change.client);
+  showClients();
 }
 
 async function start() {
@@ -24,7 +44,7 @@ async function start() {
   current = undefined;
   setStatus("connecting");
   try {
-    const socket = (current = await follow(API, token, show));
+    const socket = (current = await follow(API, token, render, loadList));
     socket.addEventListener("open", () => setStatus("live"));
     socket.addEventListener("close", ({ code, reason }) => {
       if (socket !== current) return;

@@ -35,7 +35,8 @@ async function openTab(open: () => Promise<Page>, token: string) {
   // Counted from here on: a reload would make it 2.
   const tab = { page, errors, loads: 0, headers: {} as Record<string, string> };
   page.on("load", () => tab.loads++);
-  tab.headers = (await page.goto(`${baseUrl}/live#token=${token}`))?.headers() ?? {};
+  // The address the README gives; the assets redirect it to /live.
+  tab.headers = (await page.goto(`${baseUrl}/live.html#token=${token}`))?.headers() ?? {};
   await eventually(() => page.locator("#status").textContent()).toBe("live");
   return tab;
 }
@@ -110,7 +111,17 @@ describe("GET /live, two tabs of one user", () => {
     await context.close();
   });
 
-  it("offers the server's subprotocol: the page's snippet spells LIVE_PROTOCOL, which a static file cannot import", () => {
-    expect(readFileSync(`${root}public/live/follow.js`, "utf8")).toContain(`["${LIVE_PROTOCOL}", `);
+  it("runs the README's snippet, word for word, offering the server's subprotocol", () => {
+    const readme = readFileSync(`${root}README.md`, "utf8");
+    const snippet = /^## Live updates$[\s\S]*?^```js\n([\s\S]*?)^```$/m.exec(readme)?.[1]?.trim().split("\n") ?? [];
+    expect(snippet.length).toBeGreaterThan(0);
+    const page = readFileSync(`${root}public/live/follow.js`, "utf8")
+      .split("\n")
+      .map((line) => line.trim());
+    // In order, with the page's own lines (the list, the return) in between.
+    const positions = snippet.map((line) => page.indexOf(line.trim()));
+    expect(positions).not.toContain(-1);
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    expect(snippet.join("\n")).toContain(`["${LIVE_PROTOCOL}", `);
   });
 });
