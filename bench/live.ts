@@ -1,10 +1,11 @@
 // Live updates through our worker (GET /api/clients/live): how long after a create's 201 reaches the client
 // its change message reaches 1 and 100 open sockets of the user, and what each write costs in database
 // round trips now that it records its change in the same statement (the gateway's counters).
+import { setTimeout as sleep } from "node:timers/promises";
 import type { GatewayStats } from "../local/gateway/gateway";
 import type { ChangeJson } from "../src/http/change-json";
 import { LIVE_PROTOCOL, MAX_SOCKETS_PER_USER } from "../src/live/protocol";
-import { countStatuses, inPool, latency, statusMismatches, type Latency, type Sample } from "./load";
+import { countStatuses, latency, statusMismatches, type Latency, type Sample } from "./load";
 import { measureRoundTrips, type RoundTripRun } from "./round-trips";
 import { call, type Answer, type Answered } from "./scenarios";
 import type { WorkerTarget } from "./worker-target";
@@ -28,7 +29,7 @@ export type FanOut = {
   failures: string[];
 };
 
-export type Live = { fanOut: FanOut[]; writes: RoundTripRun[] };
+export type Live = { fanOut: FanOut[]; writes: RoundTripRun[]; sockets: RoundTripRun[] };
 
 type WriteKind = "create, new id" | "create, existing id" | "update" | "delete";
 
@@ -44,6 +45,9 @@ const EXPECTED: Record<WriteKind, { status: number; roundTrips: number; op: Chan
 /** A message this long after its write's answer counts as not sent. */
 const MESSAGE_TIMEOUT_MS = 10_000;
 const SOCKETS_OPENED_AT_ONCE = 10;
+// The "statuses" of a socket opened and of one closed by its client: the HTTP upgrade's, the close code.
+const SWITCHING_PROTOCOLS = 101;
+const NORMAL_CLOSURE = 1000;
 
 const keyOf = (op: ChangeJson["op"], clientId: string) => `${op} ${clientId}`;
 
@@ -105,8 +109,12 @@ class LiveSocket {
     return [...this.arrived.keys()];
   }
 
-  close(): void {
+  /** Closes the socket; resolves once the server's close has come back. */
+  close(): Promise<void> {
+    if (this.socket.readyState === WebSocket.CLOSED) return Promise.resolve();
+    const closed = new Promise<void>((resolve) => this.socket.addEventListener("close", () => resolve(), { once: true }));
     this.socket.close(1000);
+    return closed;
   }
 }
 
@@ -116,8 +124,32 @@ type Listener = { target: WorkerTarget; sockets: LiveSocket[] };
 /** A user the measure writes as: the target carries the same token the sockets offer. */
 export type LiveUser = { target: WorkerTarget; token: string };
 
-async function openListener(baseUrl: string, { target, token }: LiveUser, sockets: number): Promise<Listener> {
-  return { target, sockets: await inPool(Array.from({ length: sockets }), SOCKETS_OPENED_AT_ONCE, () => LiveSocket.open(baseUrl, token)) };
+/** Opens `count` sockets for a user: what each costs in round trips (its Durable Object sets the user's watched mark). */
+async function openListener(baseUrl: string, stats: () => GatewayStats, { target, token }: LiveUser, count: number) {
+  const sockets: LiveSocket[] = [];
+  const open = async () => {
+    sockets.push(await LiveSocket.open(baseUrl, token));
+    return { status: SWITCHING_PROTOCOLS };
+  };
+  const items = Array.from({ length: count }, (_, i) => i);
+  const { run } = await measureRoundTrips(stats, `open a socket (${count} for a user)`, items, SOCKETS_OPENED_AT_ONCE, open, {
+    status: SWITCHING_PROTOCOLS,
+    roundTrips: 1,
+  });
+  return { listener: { target, sockets }, run };
+}
+
+/**
+ * Closes all of a user's sockets and waits for its Durable Object to clear the user's mark, which it does after
+ * answering the last close: the round trips counted are the user's, not a socket's.
+ */
+async function closeListener({ sockets }: Listener, stats: () => GatewayStats): Promise<Answer> {
+  const before = stats().requests;
+  await Promise.all(sockets.map((socket) => socket.close()));
+  for (const deadline = performance.now() + MESSAGE_TIMEOUT_MS; stats().requests === before && performance.now() < deadline; ) await sleep(20);
+  // Room for a round trip more than stated to show.
+  await sleep(500);
+  return { status: NORMAL_CLOSURE };
 }
 
 /** Collects a listener's samples over its creates. */
@@ -193,7 +225,7 @@ async function writeCosts(listener: Listener, stats: () => GatewayStats, prefix:
 /**
  * `creates` creates for a user with one socket and for a user with MAX_SOCKETS_PER_USER sockets, taking turns
  * create by create (a busy moment of the shared machine falls on both alike), after a few unrecorded ones;
- * then the round trips of each write for the first user.
+ * then the round trips of each write for the first user, and those of opening and closing the sockets.
  */
 export async function liveUpdates(
   baseUrl: string,
@@ -203,17 +235,24 @@ export async function liveUpdates(
   { creates, writes }: { creates: number; writes: number },
 ): Promise<Live> {
   const listeners: Listener[] = [];
+  const sockets: RoundTripRun[] = [];
   try {
-    listeners.push(await openListener(baseUrl, users.oneSocket, 1));
-    listeners.push(await openListener(baseUrl, users.manySockets, MAX_SOCKETS_PER_USER));
+    for (const [user, count] of [[users.oneSocket, 1], [users.manySockets, MAX_SOCKETS_PER_USER]] as const) {
+      const { listener, run } = await openListener(baseUrl, stats, user, count);
+      listeners.push(listener);
+      sockets.push(run);
+    }
     const recorders = listeners.map((listener) => new FanOutRecorder(listener));
     const warmUps = Math.max(2, Math.round(creates / 20));
     for (let i = 0; i < warmUps + creates; i++) {
       for (const [n, recorder] of recorders.entries()) await recorder.create(`${prefix}fan-${n}-${i}`, i >= warmUps);
     }
     const fanOut = recorders.map((recorder) => recorder.result());
-    return { fanOut, writes: await writeCosts(listeners[0]!, stats, `${prefix}cost-`, writes) };
+    const costs = await writeCosts(listeners[0]!, stats, `${prefix}cost-`, writes);
+    const close = (listener: Listener) => closeListener(listener, stats);
+    const closed = await measureRoundTrips(stats, "close all of a user's sockets", listeners, 1, close, { status: NORMAL_CLOSURE, roundTrips: 1 });
+    return { fanOut, writes: costs, sockets: [...sockets, closed.run] };
   } finally {
-    for (const socket of listeners.flatMap((listener) => listener.sockets)) socket.close();
+    await Promise.all(listeners.flatMap((listener) => listener.sockets).map((socket) => socket.close()));
   }
 }

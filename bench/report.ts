@@ -202,13 +202,17 @@ export function renderLive(live: Live): string {
   ];
   lines.push("database round trips per write, change log included (gateway's counters), one user with one socket, one at a time:");
   lines.push(...live.writes.map(roundTripLine));
-  lines.push("Durable Object: one request to the user's UserFeed per committed write (a 201 create, an update, a delete), sockets or not.");
+  lines.push("the sockets' round trips, made by the user's Durable Object (its watched mark):", ...live.sockets.map(roundTripLine));
+  lines.push(
+    "Durable Object: one request to the user's UserFeed per committed write (a 201 create, an update, a delete) while the user has a socket open," +
+      " none without (src/http/publish-change.ts); one per socket opened.",
+  );
   for (const run of live.fanOut) lines.push(...run.failures.map((failure) => `FAILED live, ${run.sockets} sockets: ${failure}`));
   return lines.join("\n");
 }
 
 /** Whether the live measure passed: every message arrived, every status and round-trip count as stated. */
-export const livePassed = (live: Live) => [...live.fanOut, ...live.writes].every((run) => run.failures.length === 0);
+export const livePassed = (live: Live) => [...live.fanOut, ...live.writes, ...live.sockets].every((run) => run.failures.length === 0);
 
 const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(2);
 
