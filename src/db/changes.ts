@@ -30,7 +30,8 @@ const clientJsonb = (fields: WrittenFields) =>
 /**
  * The statement that runs `written` (after the CTEs in `before`) and records the row it wrote as an `op` in its
  * owner's log. One statement, one round trip: a write that fails records nothing, and a write that commits has
- * its change committed with it. The row comes back with its `seq`, null when `recorded` says it was no change.
+ * its change committed with it. The row comes back with its `seq` and the user's `watched` mark, both null when
+ * `recorded` says it was no change.
  * For single-row writes only: one statement cannot take a user's counter twice.
  */
 export function recording(db: Database, op: ChangeOp, written: WithSubquery<"written">, before: WithSubquery[] = []) {

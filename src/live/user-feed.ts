@@ -9,6 +9,10 @@ import { CLOSE_CODES, EXPIRES_AT_HEADER, MAX_SOCKETS_PER_USER, USER_HEADER } fro
 
 type Attachment = { userId: string; expiresAt: number };
 
+// setAlarm refuses a time after 2189, while a token's exp is its issuer's choice: the object wakes no later
+// than this from now, finds nothing expired, and sets its alarm again.
+const LATEST_WAKE_MS = 365 * 24 * 60 * 60 * 1000;
+
 // A close code the runtime makes up when no Close frame came (1005, 1006, 1015) has no handshake to answer.
 const SENT_BY_PEER = (code: number) => code !== 1005 && code !== 1006 && code !== 1015;
 
@@ -101,6 +105,6 @@ export class UserFeed extends DurableObject<Env> {
   private async wakeAtNextExpiry(): Promise<void> {
     const expiries = this.openSockets().map((socket) => (socket.deserializeAttachment() as Attachment).expiresAt);
     if (expiries.length === 0) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(Math.min(...expiries));
+    else await this.ctx.storage.setAlarm(Math.min(...expiries, Date.now() + LATEST_WAKE_MS));
   }
 }

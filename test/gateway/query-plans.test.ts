@@ -1,6 +1,6 @@
-// Every statement of the data layer (src/db/clients.ts) is planned on an index and never as a sequential
-// scan of `clients`, on a table large enough that a scan would be the cheaper plan for a query no index
-// serves. The statements are the ones Drizzle really sends, recorded by its logger while the query
+// Every statement of the data layer (src/db/clients.ts, src/db/changes.ts) is planned on indexes and never as a
+// sequential scan of `clients` or of the change log, on tables large enough that a scan would be the cheaper plan
+// for a query no index serves. The statements are the ones Drizzle really sends, recorded by its logger while the query
 // functions run through the gateway, and explained by PostgreSQL with the same parameters.
 // src/db is written for Workers and names fetch's DOM types (RequestInfo).
 /// <reference lib="dom" />
@@ -12,12 +12,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createScratchDatabase, type ScratchDatabase } from "../../local/tooling/scratch-database";
 import { startNeonGateway, type NeonGateway } from "../../local/gateway/gateway";
 import type { Database } from "../../src/db/connection";
+import { CHANGE_RETENTION_DAYS, changesAfter, pruneChanges } from "../../src/db/changes";
 import { createClient, createClientWithKey, deleteClient, findClient, listClients, updateClient } from "../../src/db/clients";
 import { databaseUrl, isPostgres, uniqueName } from "../support/node/gateway-fixture";
 
 const USERS = 500;
 const ROWS = 50_000;
 const HEAVY_USER = "plans-heavy-user";
+// The tables no statement may scan whole: a user's rows, and the log every write appends to and readers follow.
+const SCANNED_NEVER = ["clients", "client_changes", "client_change_counters"];
 
 type Statement = { query: string; params: unknown[] };
 
@@ -46,16 +49,24 @@ describe.runIf(isPostgres)("query plans of the data layer on PostgreSQL", () => 
     return flatten(rows[0]!["QUERY PLAN"][0].Plan);
   }
 
+  const shapeOf = (nodes: PlanNode[]) => nodes.map((node) => `${node["Node Type"]} ${node["Index Name"] ?? node["Relation Name"] ?? ""}`).join(" > ");
+
+  /** The statement's plan scans none of SCANNED_NEVER sequentially. */
+  async function expectNoScan(statement: Statement): Promise<PlanNode[]> {
+    const nodes = await planOf(statement);
+    const scanned = nodes.filter((node) => node["Node Type"] === "Seq Scan").map((node) => node["Relation Name"]);
+    expect(scanned.filter((table) => SCANNED_NEVER.includes(table!)), shapeOf(nodes)).toEqual([]);
+    return nodes;
+  }
+
   /**
-   * The statement's plan reads `clients` through an index, never a sequential scan; for a list page,
-   * in the index's order, with no sort: a page then costs its own rows, not all of the user's.
+   * The statement's plan reads through an index, never a sequential scan; for a list page, in the index's
+   * order, with no sort: a page then costs its own rows, not all of the user's.
    */
   async function expectIndexed(statement: Statement, { ordered = false } = {}): Promise<void> {
-    const nodes = await planOf(statement);
-    const shape = nodes.map((node) => `${node["Node Type"]} ${node["Index Name"] ?? node["Relation Name"] ?? ""}`).join(" > ");
-    expect(nodes.filter((node) => node["Node Type"] === "Seq Scan").map((node) => node["Relation Name"]), shape).not.toContain("clients");
-    expect(nodes.some((node) => node["Index Name"] !== undefined), shape).toBe(true);
-    if (ordered) expect(nodes.map((node) => node["Node Type"]), shape).not.toContain("Sort");
+    const nodes = await expectNoScan(statement);
+    expect(nodes.some((node) => node["Index Name"] !== undefined), shapeOf(nodes)).toBe(true);
+    if (ordered) expect(nodes.map((node) => node["Node Type"]), shapeOf(nodes)).not.toContain("Sort");
   }
 
   beforeAll(async () => {
@@ -78,7 +89,18 @@ describe.runIf(isPostgres)("query plans of the data layer on PostgreSQL", () => 
        FROM generate_series(1, ${ROWS}) AS i`,
       [HEAVY_USER],
     );
-    await explainer.query("ANALYZE clients");
+    // A change log as long, spread over a day more than the retention as if pruned daily (an eighth of it
+    // expired): each user's changes numbered from 1, older ones first; and each user's counter at its last.
+    await explainer.query(
+      `INSERT INTO client_changes (user_id, seq, op, client, recorded_at)
+       SELECT user_id, row_number() OVER (PARTITION BY user_id ORDER BY i), 'created', jsonb_build_object('id', 'row-' || i),
+              now() - make_interval(days => ${CHANGE_RETENTION_DAYS + 1}) + make_interval(secs => i * ${((CHANGE_RETENTION_DAYS + 1) * 86_400) / ROWS})
+       FROM (SELECT i, CASE WHEN i % 10 = 0 THEN $1 ELSE 'plans-user-' || (i % ${USERS}) END AS user_id
+             FROM generate_series(1, ${ROWS}) AS i) AS numbered`,
+      [HEAVY_USER],
+    );
+    await explainer.query("INSERT INTO client_change_counters SELECT user_id, max(seq) FROM client_changes GROUP BY user_id");
+    await explainer.query("ANALYZE clients, client_changes, client_change_counters");
   }, 60_000);
 
   afterAll(async () => {
@@ -104,8 +126,11 @@ describe.runIf(isPostgres)("query plans of the data layer on PostgreSQL", () => 
 
     // One statement each: the insert of a new id needs no read.
     for (const statements of [insert, find, firstPage, nextPage, update, remove]) expect(statements).toHaveLength(1);
-    const [insertPlan] = await planOf(insert[0]!);
-    expect(insertPlan).toMatchObject({ "Node Type": "ModifyTable", "Relation Name": "clients" });
+    // The insert writes the row, the user's counter and the log: no table is read whole for it.
+    const insertPlan = await expectNoScan(insert[0]!);
+    expect(insertPlan.filter((node) => node["Node Type"] === "ModifyTable").map((node) => node["Relation Name"]).sort()).toEqual(
+      ["client_change_counters", "client_changes", "clients"],
+    );
     for (const statement of [find, update, remove].flat()) await expectIndexed(statement);
     for (const statement of [firstPage, nextPage].flat()) await expectIndexed(statement, { ordered: true });
   });
@@ -114,8 +139,23 @@ describe.runIf(isPostgres)("query plans of the data layer on PostgreSQL", () => 
     const id = `plans-${randomUUID()}`;
     await createClient(db, { userId: HEAVY_USER, id, name: "First" });
     const [insert, read] = await statementsOf(() => createClient(db, { userId: HEAVY_USER, id, name: "Second" }));
-    expect(insert?.query).toMatch(/^insert into "clients"/);
+    expect(insert?.query).toMatch(/^with "written" as \(insert into "clients"/);
     await expectIndexed(read!);
+  });
+
+  it("reads a user's changes after a position, or only the position, through indexes, and prunes by the recorded_at index", async () => {
+    const positions = await changesAfter(db, HEAVY_USER, { limit: 1 });
+    const [current] = await statementsOf(() => changesAfter(db, HEAVY_USER, { limit: 100 }));
+    // A reader a couple of changes behind.
+    const id = `plans-${randomUUID()}`;
+    await createClient(db, { userId: HEAVY_USER, id, name: "Logged" });
+    await updateClient(db, HEAVY_USER, id, { name: "Logged again" });
+    const [page] = await statementsOf(() => changesAfter(db, HEAVY_USER, { after: positions.last, limit: 100 }));
+    expect(page).toBeDefined();
+    for (const statement of [current!, page!]) await expectIndexed(statement);
+    const [prune] = await statementsOf(() => pruneChanges(db));
+    const pruneNodes = await planOf(prune!);
+    expect(pruneNodes.some((node) => node["Index Name"] === "client_changes_recorded_at_idx"), shapeOf(pruneNodes)).toBe(true);
   });
 
   it("checks If-Match inside an indexed write, and reads a replayed idempotency key and its client through indexes", async () => {
@@ -127,6 +167,7 @@ describe.runIf(isPostgres)("query plans of the data layer on PostgreSQL", () => 
     const key = `plans-key-${randomUUID()}`;
     const claim = await statementsOf(() => createClientWithKey(db, { userId: HEAVY_USER, id: `plans-${randomUUID()}`, name: "Keyed" }, key));
     expect(claim).toHaveLength(1);
+    await expectNoScan(claim[0]!);
     const [, replayRead] = await statementsOf(() => createClientWithKey(db, { userId: HEAVY_USER, id: `plans-${randomUUID()}`, name: "Keyed" }, key));
     await expectIndexed(replayRead!);
   });

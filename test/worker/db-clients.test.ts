@@ -5,6 +5,8 @@ import { env } from "cloudflare:workers";
 import { DrizzleQueryError } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/neon-http";
 import { describe, expect, it } from "vitest";
+import { changesAfter } from "../../src/db/changes";
+import type { Database } from "../../src/db/connection";
 import { createClient, createClientWithKey, deleteClient, findClient, listClients, updateClient } from "../../src/db/clients";
 import { IdempotencyKeyReusedError, StaleVersionError, UniqueViolationError, violatedUniqueConstraint } from "../../src/db/errors";
 import { CLIENTS_EMAIL_INDEX, CLIENTS_PRIMARY_KEY, clients } from "../../src/db/schema";
@@ -98,6 +100,40 @@ describe("conditional writes", () => {
     expect(await findClient(db, row.userId, row.id)).toEqual(updated);
     expect(await deleteClient(counted, row.userId, row.id, [updated!.version])).toMatchObject({ op: "deleted", client: updated });
     expect(await updateClient(db, row.userId, row.id, { name: "Gone" }, [updated!.version])).toBeUndefined();
+  });
+});
+
+describe("the change log", () => {
+  const lastPosition = async (db: Database, userId: string) => (await changesAfter(db, userId, { limit: 1 })).last;
+
+  it("is written by the write's own statement: an update and a delete still take one round trip each", async () => {
+    const { db, counted, probe } = instrumentedDb();
+    const row = newRow();
+    await createClient(db, row);
+    const updated = await updateClient(counted, row.userId, row.id, { name: "New" });
+    expect(updated).toMatchObject({ seq: 2, op: "updated", client: { name: "New" } });
+    expect(probe.roundTrips).toBe(1);
+    probe.roundTrips = 0;
+    expect(await deleteClient(counted, row.userId, row.id)).toEqual({ seq: 3, op: "deleted", client: updated!.client });
+    expect(probe.roundTrips).toBe(1);
+    expect((await changesAfter(db, row.userId, { after: 1, limit: 10 })).changes).toEqual([updated, { seq: 3, op: "deleted", client: updated!.client }]);
+  });
+
+  it("records nothing for a write that fails or changes nothing: the row and its change commit together", async () => {
+    const { db } = instrumentedDb();
+    const taken = { ...newRow(), email: "taken@example.com" };
+    const other = newRow(taken.userId);
+    await createClient(db, taken);
+    await createClient(db, other);
+    expect(await lastPosition(db, taken.userId)).toBe(2);
+    await expect(createClient(db, { ...newRow(taken.userId), email: "TAKEN@example.com" })).rejects.toBeInstanceOf(UniqueViolationError);
+    await expect(updateClient(db, taken.userId, other.id, { email: "taken@example.com" })).rejects.toBeInstanceOf(UniqueViolationError);
+    // An existing id, and writes of a client that does not exist.
+    expect((await createClient(db, { ...other, name: "Again" })).change).toBeUndefined();
+    expect(await updateClient(db, taken.userId, "missing", { name: "Nobody" })).toBeUndefined();
+    expect(await deleteClient(db, taken.userId, "missing")).toBeUndefined();
+    expect(await lastPosition(db, taken.userId)).toBe(2);
+    expect((await changesAfter(db, taken.userId, { after: 0, limit: 10 })).changes.map((change) => change.client.id)).toEqual([taken.id, other.id]);
   });
 });
 
