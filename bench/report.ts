@@ -1,9 +1,10 @@
 // Terminal tables and JSON files for the benchmark's runs.
-import type { ConditionalRun } from "./conditional";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { GROWTH_OPERATIONS, type Growth } from "./growth";
 import type { ProfileEntry } from "./inspector";
+import type { Live } from "./live";
+import type { RoundTripRun } from "./round-trips";
 import { SCENARIO_TITLES, type ScenarioKey, type ScenarioRun } from "./scenarios";
 import type { Soak } from "./soak";
 import type { Startup } from "./startup";
@@ -57,7 +58,9 @@ export type Report = {
   targets: Target[];
   checkThenInsert: { requests: number; failed: number; failureRate: number; idsWithAFailure: number } | null;
   /** Conditional requests and idempotency keys through our worker (local runs only). */
-  conditional: ConditionalRun[] | null;
+  conditional: RoundTripRun[] | null;
+  /** Live updates' fan-out and the writes' round trips (local runs only). */
+  live: Live | null;
   passed: boolean;
 };
 
@@ -67,6 +70,12 @@ export const GROWTH_TARGET = 1.5;
 
 const fixed = (n: number | null | undefined, digits = 1) => (n === null || n === undefined || Number.isNaN(n) ? "-" : n.toFixed(digits));
 const ratio = (n: number | null | undefined) => (n === null || n === undefined || Number.isNaN(n) ? "" : `${n.toFixed(2)}x`);
+/** "3x200 1x201": how many answers had each status. */
+const statusCounts = (statuses: Record<string, number>) =>
+  Object.entries(statuses)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([status, n]) => `${n}x${status}`)
+    .join(" ");
 
 export function overheadOf(runs: readonly Measured[]): Overhead[] {
   return runs
@@ -119,7 +128,7 @@ export function renderTable(report: Report): string {
   const header = ["scenario", "path", "requests", "statuses", "rows", "db trips/req", "p50 ms", "p99 ms", "req/s", "cpu ms/req", "p50 vs floor", "p99 vs floor", "cpu vs floor"];
   const body = report.runs.map((run) => {
     const overhead = run.path === "worker" ? report.overhead.find((o) => o.scenario === run.scenario) : undefined;
-    const statuses = Object.entries(run.statuses).sort(([a], [b]) => a.localeCompare(b)).map(([status, n]) => `${n}x${status}`).join(" ");
+    const statuses = statusCounts(run.statuses);
     return [
       SCENARIO_TITLES[run.scenario],
       PATH_TITLES[run.path],
@@ -151,6 +160,60 @@ function renderGrowth(growth: Growth): string {
   return table(header, body);
 }
 
+/** One line per run: its statuses, round trips against the docs' figure, latency and why it failed. */
+function roundTripLine(run: RoundTripRun): string {
+  return (
+    `  ${run.scenario.padEnd(32)} ${statusCounts(run.statuses).padEnd(10)} db trips/req ${fixed(run.roundTripsPerRequest, 2)} (docs: ${run.expectedRoundTrips}), ` +
+    `p50 ${fixed(run.latency.p50)} ms, p99 ${fixed(run.latency.p99)} ms${run.failures.length ? ` FAILED: ${run.failures.join("; ")}` : ""}`
+  );
+}
+
+export function renderLive(live: Live): string {
+  const header = [
+    "open sockets",
+    "creates",
+    "statuses",
+    "create p50 ms",
+    "p99 ms",
+    "201 -> last socket p50 ms",
+    "p99 ms",
+    "201 -> each socket p50 ms",
+    "p99 ms",
+    "sent -> last socket p50 ms",
+    "p99 ms",
+  ];
+  const body = live.fanOut.map((run) => [
+    String(run.sockets),
+    String(run.creates),
+    statusCounts(run.statuses),
+    fixed(run.create.p50),
+    fixed(run.create.p99),
+    fixed(run.toLastSocket.p50),
+    fixed(run.toLastSocket.p99),
+    fixed(run.toEachSocket.p50),
+    fixed(run.toEachSocket.p99),
+    fixed(run.sentToLastSocket.p50),
+    fixed(run.sentToLastSocket.p99),
+  ]);
+  const lines = [
+    "live updates (our worker): creates one at a time; the change message on the user's sockets, timed from the client having the 201" +
+      " (negative: the message came first) and from the create being sent:",
+    table(header, body),
+  ];
+  lines.push("database round trips per write, change log included (gateway's counters), one user with one socket, one at a time:");
+  lines.push(...live.writes.map(roundTripLine));
+  lines.push("the sockets' round trips, made by the user's Durable Object (its watched mark):", ...live.sockets.map(roundTripLine));
+  lines.push(
+    "Durable Object: one request to the user's UserFeed per committed write (a 201 create, an update, a delete) while the user has a socket open," +
+      " none without (src/http/publish-change.ts); one per socket opened.",
+  );
+  for (const run of live.fanOut) lines.push(...run.failures.map((failure) => `FAILED live, ${run.sockets} sockets: ${failure}`));
+  return lines.join("\n");
+}
+
+/** Whether the live measure passed: every message arrived, every status and round-trip count as stated. */
+export const livePassed = (live: Live) => [...live.fanOut, ...live.writes, ...live.sockets].every((run) => run.failures.length === 0);
+
 const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(2);
 
 export function renderSummary(report: Report): string {
@@ -178,16 +241,8 @@ export function renderSummary(report: Report): string {
         `(${(cti.failureRate * 100).toFixed(1)}%, a 500 each in an API built that way); ${cti.idsWithAFailure} ids hit.`,
     );
   }
-  if (report.conditional) {
-    lines.push("conditional requests and idempotency keys (our worker):");
-    for (const run of report.conditional) {
-      const statuses = Object.entries(run.statuses).map(([status, n]) => `${n}x${status}`).join(" ");
-      lines.push(
-        `  ${run.scenario.padEnd(32)} ${statuses.padEnd(10)} db trips/req ${fixed(run.roundTripsPerRequest, 2)} (docs: ${run.expectedRoundTrips}), ` +
-          `p50 ${fixed(run.latency.p50)} ms, p99 ${fixed(run.latency.p99)} ms${run.failures.length ? ` FAILED: ${run.failures.join("; ")}` : ""}`,
-      );
-    }
-  }
+  if (report.conditional) lines.push("conditional requests and idempotency keys (our worker):", ...report.conditional.map(roundTripLine));
+  if (report.live) lines.push(renderLive(report.live));
   lines.push("targets:");
   for (const target of report.targets) {
     lines.push(`  ${target.met ? "met   " : "MISSED"} ${target.name}: ${target.value === null ? "" : ratio(target.value)} (${target.limit})`);

@@ -2,34 +2,49 @@
 // same statements through the bare Neon driver, in the same local runtime), with the CPU time of each
 // runtime's processes; the same statements from Node with no runtime; "check, then insert" to measure
 // the failure rate the API exists to remove; start-up profiles of both bundles; our isolate's heap over
-// a soak; and, on PostgreSQL, the cost of each operation as the table grows to a million rows.
+// a soak; live updates' fan-out to open sockets; and, on PostgreSQL, the cost of each operation as the
+// table grows to a million rows.
 //
 //   npm run bench                          local stack: gateway on PGlite, or PostgreSQL with DATABASE_URL
 //   npm run bench -- --scale 0.1           a tenth of the requests and rows, about a minute
 //   npm run bench -- --url https://... --token <jwt>   a deployed worker (its scenarios only)
 //   npm run bench -- --out bench/results/mine.json
+//   npm run bench -- --live-only           live updates only: a create's message on 1 and 100 sockets, round trips per write
 //   npm run bench -- --cpu                 CPU per request only: handlers in workerd, database answers replayed
 //   npm run bench -- --cpu --requests 5000 --repeats 5 --no-profile --local-platform
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { availableParallelism, cpus, loadavg, release, totalmem, type } from "node:os";
 import { parseArgs } from "node:util";
-import { sign } from "hono/jwt";
 import type { GatewayStats } from "../local/gateway/gateway";
 import { conditionalRequests } from "./conditional";
 import { assertLocalDatabase, checkOrExit } from "../local/tooling/dev-checks";
+import { signDevToken } from "../local/tooling/dev-token";
 import { createScratchDatabase, type ScratchDatabase } from "../local/tooling/scratch-database";
 import { measureCpu, renderCpu } from "./cpu/measure";
 import { connectDriver } from "./driver-targets";
 import { growth, growthSizesFor } from "./growth";
 import { Inspector, topFunctions } from "./inspector";
+import { liveUpdates, type Live, type LiveUser } from "./live";
 import { inPool, statusMismatches } from "./load";
-import { CPU_TARGET, overheadOf, renderSummary, renderTable, targetsOf, writeJson, type Measured, type PathKind, type Report } from "./report";
+import {
+  CPU_TARGET,
+  livePassed,
+  overheadOf,
+  renderLive,
+  renderSummary,
+  renderTable,
+  targetsOf,
+  writeJson,
+  type Measured,
+  type PathKind,
+  type Report,
+} from "./report";
 import { cpuMs, type RuntimeProcesses } from "./runtime";
 import { chatBursts, distinctCreates, oneIdStampede, readsOfExisting, sizesFor, type ScenarioRun, type Sizes, type Target } from "./scenarios";
 import { soak, soakSizesFor } from "./soak";
 import { locatorOfDevBundle } from "./sourcemap";
-import { FLOOR_CONFIG, OUR_CONFIG, startLocalStack } from "./stack";
+import { FLOOR_CONFIG, type LocalStack, OUR_CONFIG, startLocalStack } from "./stack";
 import { compareStartup } from "./startup";
 import { WorkerTarget } from "./worker-target";
 
@@ -49,6 +64,7 @@ const { values: args } = parseArgs({
     timeout: { type: "string", default: "30000" },
     out: { type: "string" },
     cpu: { type: "boolean", default: false },
+    "live-only": { type: "boolean", default: false },
     requests: { type: "string", default: "5000" },
     repeats: { type: "string", default: "5" },
     profile: { type: "boolean", default: true },
@@ -60,6 +76,7 @@ const scale = Number(args.scale);
 const timeoutMs = Number(args.timeout);
 if (!(scale > 0) || !(timeoutMs > 0)) throw new Error("--scale and --timeout must be positive numbers");
 if (args.url && !args.token) throw new Error("--url needs --token (a JWT the deployed worker accepts)");
+if (args.url && args["live-only"]) throw new Error("--live-only measures the local stack: it takes no --url");
 if (!args.url) await checkOrExit("bench", () => assertLocalDatabase(process.env.DATABASE_URL));
 
 const runTag = randomBytes(4).toString("hex");
@@ -110,6 +127,19 @@ async function measure(path: Path, scenario: () => Promise<ScenarioRun>): Promis
         : null,
     failures: failuresOf(run, rows),
   };
+}
+
+/** Live updates through our worker, as two users of their own: one with 1 open socket, one with the most a user may open. */
+async function measureLive(stack: LocalStack, jwtSecret: string): Promise<Live> {
+  const user = async (name: string): Promise<LiveUser> => {
+    const token = await signDevToken(`bench-${runTag}-${name}`, jwtSecret);
+    return { target: new WorkerTarget(stack.ours.url, token, timeoutMs), token };
+  };
+  const users = { oneSocket: await user("live-one"), manySockets: await user("live-many") };
+  return liveUpdates(stack.ours.url, users, () => stack.gateway.stats(), `${runTag}-live-`, {
+    creates: Math.max(20, Math.round(200 * scale)),
+    writes: Math.max(10, Math.round(50 * scale)),
+  });
 }
 
 /** A few unrecorded requests first, so connection set-up and JIT warm-up stay out of the percentiles. */
@@ -180,7 +210,7 @@ async function inBenchDatabase<R>(work: (database: ScratchDatabase | null) => Pr
   }
 }
 
-type LocalFigures = Pick<Report, "runs" | "backend" | "startup" | "soak" | "growth" | "loadProfile" | "conditional">;
+type LocalFigures = Pick<Report, "runs" | "backend" | "startup" | "soak" | "growth" | "loadProfile" | "conditional" | "live">;
 
 async function benchLocal(): Promise<LocalFigures> {
   // Before anything else runs: start-up profiles are the figures most easily disturbed.
@@ -197,12 +227,7 @@ async function benchLocal(): Promise<LocalFigures> {
       const stats = () => stack.gateway.stats();
       const userOf = (path: PathKind) => `bench-${runTag}-${path}`;
       const observerOf = (path: PathKind): Observer => ({ countRows: (prefix) => driver.countRows(userOf(path), prefix), stats });
-      const tokenFor = async (userId: string) => {
-        const now = Math.floor(Date.now() / 1000);
-        return sign({ sub: userId, iat: now, exp: now + 3600 }, jwtSecret, "HS256");
-      };
-
-      const ourTarget = new WorkerTarget(stack.ours.url, await tokenFor(userOf("worker")), timeoutMs);
+      const ourTarget = new WorkerTarget(stack.ours.url, await signDevToken(userOf("worker"), jwtSecret), timeoutMs);
       const paths: Path[] = [
         { kind: "worker", target: ourTarget, observer: observerOf("worker"), processes: stack.ours.processes },
         // The floor takes the bearer token as the user id: it checks nothing.
@@ -217,6 +242,8 @@ async function benchLocal(): Promise<LocalFigures> {
         count: Math.max(20, Math.round(500 * scale)),
         concurrency: sizes.concurrency,
       });
+      progress("live updates: fan-out to open sockets, round trips per write");
+      const live = await measureLive(stack, jwtSecret);
 
       const inspector = await Inspector.connect(stack.ours.inspectorPort);
       try {
@@ -230,7 +257,7 @@ async function benchLocal(): Promise<LocalFigures> {
         const grown = database
           ? await growth(database.url, ourTarget, heavyUser, `${runTag}-growth-`, growthSizesFor(scale))
           : { skipped: "needs PostgreSQL: set DATABASE_URL" };
-        return { runs, backend: stack.gateway.backend, startup, soak: soaked, growth: grown, loadProfile, conditional };
+        return { runs, backend: stack.gateway.backend, startup, soak: soaked, growth: grown, loadProfile, conditional, live };
       } finally {
         inspector.close();
       }
@@ -261,7 +288,7 @@ function checkThenInsertFigures(runs: readonly Measured[]): Report["checkThenIns
 
 async function endToEnd(): Promise<void> {
   const figures: LocalFigures = args.url
-    ? { ...(await benchDeployed(args.url, args.token!)), startup: null, soak: null, growth: null, loadProfile: null, conditional: null }
+    ? { ...(await benchDeployed(args.url, args.token!)), startup: null, soak: null, growth: null, loadProfile: null, conditional: null, live: null }
     : await benchLocal();
 
   const overhead = overheadOf(figures.runs);
@@ -283,6 +310,7 @@ async function endToEnd(): Promise<void> {
       figures.runs.every((run) => run.path === "check-then-insert" || run.failures.length === 0) &&
       (soaked?.failures.length ?? 0) === 0 &&
       (figures.conditional ?? []).every((run) => run.failures.length === 0) &&
+      (figures.live === null || livePassed(figures.live)) &&
       !(grown && "failures" in grown && grown.failures.length > 0),
   };
   const outPath = args.out ?? `bench/results/bench-${fileStamp}-${report.backend.split(" ")[0]}.json`;
@@ -310,4 +338,30 @@ async function cpuOnly(): Promise<void> {
   console.log(`JSON: ${outPath}`);
 }
 
-await (args.cpu ? cpuOnly() : endToEnd());
+/** `--live-only`: the live measure alone, on a stack of its own (a minute or two, against the full run's half hour). */
+async function liveOnly(): Promise<void> {
+  const loadBefore = loadavg();
+  const live = await inBenchDatabase(async (database) => {
+    const jwtSecret = randomBytes(32).toString("base64url");
+    progress(`starting the gateway and the workers${database ? " on a database of the run's own" : ""}`);
+    const stack = await startLocalStack(jwtSecret, database?.url);
+    try {
+      progress("live updates: fan-out to open sockets, round trips per write");
+      return { backend: stack.gateway.backend, ...(await measureLive(stack, jwtSecret)) };
+    } finally {
+      await stack.close();
+    }
+  });
+  const loadAverage = { before: loadBefore, after: loadavg() };
+  const outPath = args.out ?? `bench/results/live-${fileStamp}.json`;
+  writeJson(outPath, { startedAt: startedAt.toISOString(), commit: commit(), machine: machine(), node: process.version, scale, loadAverage, ...live });
+  const load = (averages: number[]) => averages.map((n) => n.toFixed(2)).join(" ");
+  console.log(renderLive(live));
+  console.log(`backend: ${live.backend}; ${machine()}; node ${process.version}; load average ${load(loadAverage.before)} before, ${load(loadAverage.after)} after`);
+  console.log(`JSON: ${outPath}`);
+  const passed = livePassed(live);
+  console.log(passed ? "PASS" : "FAIL");
+  process.exitCode = passed ? 0 : 1;
+}
+
+await (args.cpu ? cpuOnly() : args["live-only"] ? liveOnly() : endToEnd());

@@ -52,9 +52,13 @@ export class WorkerTarget implements Target {
     return this.send("POST", "/api/clients", JSON.stringify({ name }), { "idempotency-key": key });
   }
 
-  /** A PATCH that applies only over the version `etag` names. */
-  patchIfMatch(id: string, changes: Record<string, unknown>, etag: string): Promise<Answer> {
-    return this.send("PATCH", `/api/clients/${encodeURIComponent(id)}`, JSON.stringify(changes), { "if-match": etag });
+  /** A PATCH; with `etag`, it applies only over the version that tag names. */
+  patch(id: string, changes: Record<string, unknown>, etag?: string): Promise<Answer> {
+    return this.send("PATCH", `/api/clients/${encodeURIComponent(id)}`, JSON.stringify(changes), etag ? { "if-match": etag } : {});
+  }
+
+  delete(id: string): Promise<Answer> {
+    return this.send("DELETE", `/api/clients/${encodeURIComponent(id)}`);
   }
 
   private async send(method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<Answer> {
@@ -66,7 +70,7 @@ export class WorkerTarget implements Target {
     });
     // Read every body, success or not, so the connection goes back to the keep-alive pool.
     const text = await response.text();
-    const client = response.ok ? (JSON.parse(text) as ClientBody).client : undefined;
+    const client = response.ok && text ? (JSON.parse(text) as ClientBody).client : undefined;
     return { status: response.status, client };
   }
 }

@@ -1,17 +1,13 @@
-// /docs in a real browser: `npm run dev` serves the page, headless Chromium opens it, and the test
-// checks that Swagger UI lists every operation of the document and that no request left the machine.
-// A screenshot goes to test-artifacts/ (git-ignored). Runs with `npm run test:browser`.
-import { type ChildProcess, spawn } from "node:child_process";
+// /docs in a real browser: `npm run dev` (the project's globalSetup) serves the page, headless Chromium opens
+// it, and the test checks that Swagger UI lists every operation of the document and that no request left the
+// machine. A screenshot goes to test-artifacts/ (git-ignored). Runs with `npm run test:browser`.
 import { mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { type Browser, chromium } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../support/node/free-port";
+import { describe, expect, inject, it } from "vitest";
+import { chromiumForThisFile } from "../support/node/chromium";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const artifacts = `${root}test-artifacts`;
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const READY_TIMEOUT_MS = 90_000;
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 const committedDocument = readFileSync(`${root}public/openapi.json`, "utf8");
@@ -24,61 +20,8 @@ const documentedOperations = Object.entries(document.paths).flatMap(([path, item
     .map((method) => `${method.toUpperCase()} ${path}`),
 );
 
-let dev: ChildProcess;
-let browser: Browser;
-let baseUrl: string;
-
-/** Starts `npm run dev` on a free port and resolves once it printed its ready line. */
-async function startDev(port: number): Promise<void> {
-  dev = spawn("npm", ["run", "dev"], {
-    cwd: root,
-    env: { ...process.env, PORT: String(port), WRANGLER_SEND_METRICS: "false" },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  let output = "";
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`npm run dev was not ready in time:\n${output}`)), READY_TIMEOUT_MS);
-    const collect = (chunk: Buffer) => {
-      output += chunk;
-      if (output.includes(" ready on ")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    dev.stdout?.on("data", collect);
-    dev.stderr?.on("data", collect);
-    dev.once("exit", (code) => reject(new Error(`npm run dev exited (${code}):\n${output}`)));
-  });
-}
-
-beforeAll(async () => {
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  await startDev(port);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
-}, READY_TIMEOUT_MS + 30_000);
-
-afterAll(async () => {
-  await browser?.close();
-  if (dev?.pid && dev.exitCode === null) {
-    const exited = new Promise((resolve) => dev.once("exit", resolve));
-    // The whole group: npm, the dev runner and its wrangler.
-    process.kill(-dev.pid, "SIGTERM");
-    await exited;
-  }
-});
+const baseUrl = inject("devUrl");
+const browser = chromiumForThisFile();
 
 describe("the static assets beside the worker", () => {
   it("serve the committed document at /openapi.json without a token, while /api stays the worker's", async () => {
@@ -94,7 +37,7 @@ describe("the static assets beside the worker", () => {
 
 describe("GET /docs", () => {
   it("lists every operation of the document, loading nothing from outside the machine", async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, serviceWorkers: "block" });
+    const page = await browser().newPage({ viewport: { width: 1280, height: 900 }, serviceWorkers: "block" });
     const requested: string[] = [];
     const pageErrors: string[] = [];
     page.on("request", (request) => requested.push(request.url()));

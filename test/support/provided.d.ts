@@ -11,6 +11,8 @@ declare module "vitest" {
     identityProvider: { origin: string; jwksUrl: string; privateKey: JsonWebKey; keyId: string };
     /** faults project only: the control server that stops, hangs and restarts its gateway (see faults.ts). */
     gatewayControlUrl: string;
+    /** browser project only: the origin of the `npm run dev` its globalSetup started (dev-server.setup.ts). */
+    devUrl: string;
   }
 }
 
