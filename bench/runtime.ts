@@ -107,3 +107,20 @@ function cpuMsOf(pid: number): number {
 export function cpuMs(processes: RuntimeProcesses): CpuMs {
   return { proxy: cpuMsOf(processes.proxy), worker: cpuMsOf(processes.worker) };
 }
+
+/** CPU time so far, in ns: the process's main thread (workerd's event loop, which runs the isolate) and its other threads. */
+export type ThreadsCpuNs = { main: number; others: number };
+
+/** From each thread's schedstat (time on CPU in ns, not /proc/<pid>/stat's 10 ms ticks). */
+export function threadsCpuNs(pid: number): ThreadsCpuNs {
+  const totals: ThreadsCpuNs = { main: 0, others: 0 };
+  for (const tid of readdirSync(`/proc/${pid}/task`).map(Number)) {
+    try {
+      const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+      totals[tid === pid ? "main" : "others"] += ns;
+    } catch {
+      // The thread ended while the table was read.
+    }
+  }
+  return totals;
+}

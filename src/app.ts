@@ -1,12 +1,12 @@
 // hono/tiny: the pattern router alone, instead of two routers and a chooser; a handful of routes needs no more.
 import { Hono } from "hono/tiny";
-import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./http/app-env";
 import { NO_SUCH_ROUTE, toApiError } from "./http/errors";
 import { authenticate } from "./http/middleware/auth";
 import { config } from "./http/middleware/config";
+import { corsHeaders } from "./http/middleware/cors";
 import { database } from "./http/middleware/database";
 import { rateLimit } from "./http/middleware/rate-limit";
 import { rateLimitPolicy } from "./http/middleware/rate-limit-policy";
@@ -28,15 +28,7 @@ const app = new Hono<AppEnv>()
   // Before the settings' check, so that even a misconfigured deployment's answers state it.
   .use("/api/*", rateLimitPolicy)
   .use(config)
-  .use(
-    cors({
-      origin: (origin, c) => (c.var.config.corsOrigins.includes(origin) ? origin : null),
-      allowMethods: ["GET", "POST", "PATCH", "DELETE"],
-      allowHeaders: ["Authorization", "Content-Type", "X-Request-Id", "If-Match", "If-None-Match", "Idempotency-Key"],
-      exposeHeaders: ["Location", "Retry-After", "X-Request-Id", "ETag", "RateLimit-Policy"],
-      maxAge: 600,
-    }),
-  )
+  .use(corsHeaders)
   .use("/health", database)
   .route("/health", healthRoutes)
   .use("/api/clients/live", socketCredential)

@@ -1,12 +1,13 @@
 // `npm run bench -- --cpu`: CPU per request of our worker's handler and the floor worker's, each in an
 // isolate of its own under wrangler's local workerd, with the database's answers recorded once from the
-// real gateway and replayed from memory (bench/cpu/isolate/harness.ts). The figure is the worker process's
-// user + system time (/proc/<pid>/stat) over a run of N requests, repeated; the two workers take turns,
-// so that a busy moment on the machine falls on both alike.
+// real gateway and replayed from memory (bench/cpu/isolate/harness.ts). The figure is the CPU time of the
+// workerd thread that runs the isolate (schedstat, in ns) over a turn of requests; V8's background threads
+// (compiler, concurrent GC) are reported beside it. Workloads and workers take turns within each repeat,
+// so that the JIT sees the same mix throughout and a busy moment on the machine falls on all alike.
 import { randomBytes } from "node:crypto";
 import { sign } from "hono/jwt";
 import { Inspector, partsOf, topFunctions, type PartEntry, type ProfileEntry } from "../inspector";
-import { cpuMs } from "../runtime";
+import { threadsCpuNs } from "../runtime";
 import { table } from "../report";
 import { locatorOfDevBundle } from "../sourcemap";
 import { startLocalStack, type LocalWorker } from "../stack";
@@ -28,15 +29,19 @@ type Side = (typeof SIDES)[number];
 export type WorkloadCpu = {
   workload: WorkloadName;
   requests: number;
-  /** µs of CPU per request, one entry per repeat. */
+  /** µs of the isolate thread's CPU per request, one entry per repeat. */
   oursUs: number[];
   floorUs: number[];
   ours: Summary;
   floor: Summary;
-  /** Median of ours over median of the floor's. */
+  /** Ours over the floor's, turn by turn: the median turn's in each repeat, median over the repeats. */
   ratio: number;
-  /** Spread of ours / floor taken repeat by repeat. */
+  /** The ratio's spread over the repeats. */
   ratioSpread: number;
+  /** The isolate thread's µs per request over all turns, the rare costly ones included: median over the repeats. */
+  meanUs: Record<Side, number>;
+  /** µs per request of the process's other threads (V8's compiler and concurrent GC), median over the repeats. */
+  backgroundUs: Record<Side, number>;
 };
 
 /** Median of the repeats, and their spread: (max - min) / median. */
@@ -48,15 +53,19 @@ export type CpuReport = {
   profile: { parts: PartEntry[]; top: ProfileEntry[] } | null;
 };
 
-const WARM_UP_REQUESTS = 2000;
-const CHUNKS = 8;
+/** Each repeat gives each workload's requests on each worker in this many turns. */
+const TURNS = 50;
 const PROFILED: WorkloadName[] = ["read", "create"];
 
-function summarize(values: readonly number[]): Summary {
+function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length / 2;
-  const medianUs = sorted.length % 2 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return { medianUs, spread: (sorted.at(-1)! - sorted[0]!) / medianUs };
+  return sorted.length % 2 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function summarize(values: readonly number[]): Summary {
+  const medianUs = median(values);
+  return { medianUs, spread: (Math.max(...values) - Math.min(...values)) / medianUs };
 }
 
 async function control<T>(worker: LocalWorker, path: string, params: Record<string, string>): Promise<T> {
@@ -73,19 +82,43 @@ async function replay(worker: LocalWorker, workload: WorkloadName, n: number, pl
   if (statuses[expected] !== n) throw new Error(`${workload}: expected ${n}x${expected}, got ${JSON.stringify(statuses)}`);
 }
 
+/** One worker's figures for one workload over one repeat, in µs per request. */
+type Figure = {
+  /** The isolate thread's CPU in each turn. */
+  turnsUs: number[];
+  /** The isolate thread's CPU in the median turn. */
+  isolateUs: number;
+  /** The isolate thread's CPU over all turns together, the rare costly ones included. */
+  isolateMeanUs: number;
+  /** The process's other threads over all turns together. */
+  backgroundUs: number;
+};
+type Figures = Record<WorkloadName, Record<Side, Figure>>;
+
 /**
- * One repeat: `n` requests on each worker, in CHUNKS turns each, so that a change in the machine's load
- * falls on both alike. Each worker process is idle while the other works, so its CPU time from the
- * start to the end of the repeat is its own requests' (and /proc's 10 ms ticks are read twice, not per turn).
+ * One repeat: `n` requests of every workload on each worker, in TURNS turns each: workload after workload,
+ * ours then the floor's. Each turn's CPU is read around it, from the worker's threads alone (the other
+ * worker and this process wait meanwhile); the one control request that starts a turn counts with it.
  */
-async function repeatBoth(workers: Record<Side, LocalWorker>, workload: WorkloadName, n: number, platform: string): Promise<Record<Side, number>> {
-  const before = { ours: cpuMs(workers.ours.processes).worker, floor: cpuMs(workers.floor.processes).worker };
-  for (let chunk = 0; chunk < CHUNKS; chunk++) {
-    const size = Math.floor((n * (chunk + 1)) / CHUNKS) - Math.floor((n * chunk) / CHUNKS);
-    for (const side of SIDES) await replay(workers[side], workload, size, platform);
+async function repeatAll(workers: Record<Side, LocalWorker>, names: readonly WorkloadName[], n: number, platform: string): Promise<Figures> {
+  const turns = names.flatMap((name) => SIDES.map((side) => ({ name, side, isolateUs: [] as number[], isolateNs: 0, othersNs: 0 })));
+  for (let turn = 0; turn < TURNS; turn++) {
+    const size = Math.floor((n * (turn + 1)) / TURNS) - Math.floor((n * turn) / TURNS);
+    for (const taken of turns) {
+      const pid = workers[taken.side].processes.worker;
+      const before = threadsCpuNs(pid);
+      await replay(workers[taken.side], taken.name, size, platform);
+      const after = threadsCpuNs(pid);
+      taken.isolateUs.push((after.main - before.main) / 1000 / size);
+      taken.isolateNs += after.main - before.main;
+      taken.othersNs += after.others - before.others;
+    }
   }
-  const perRequestUs = (side: Side) => ((cpuMs(workers[side].processes).worker - before[side]) * 1000) / n;
-  return { ours: perRequestUs("ours"), floor: perRequestUs("floor") };
+  const figures = Object.fromEntries(names.map((name) => [name, {}])) as Figures;
+  for (const { name, side, isolateUs, isolateNs, othersNs } of turns) {
+    figures[name][side] = { turnsUs: isolateUs, isolateUs: median(isolateUs), isolateMeanUs: isolateNs / 1000 / n, backgroundUs: othersNs / 1000 / n };
+  }
+  return figures;
 }
 
 export async function measureCpu(options: CpuOptions): Promise<CpuReport> {
@@ -111,26 +144,46 @@ export async function measureCpu(options: CpuOptions): Promise<CpuReport> {
     }
 
     const names = Object.keys(WORKLOADS) as WorkloadName[];
-    log(`warm-up: ${WARM_UP_REQUESTS} requests of each workload on each worker`);
-    for (const name of names) {
-      const us = await repeatBoth(workers, name, WARM_UP_REQUESTS, platform);
-      log(`  ${name}: ours ${us.ours.toFixed(0)} µs/req, floor ${us.floor.toFixed(0)} µs/req`);
-    }
-
-    const results: WorkloadCpu[] = [];
-    for (const name of names) {
-      log(`${name}: ${repeats} repeats of ${requests} requests on each worker`);
-      const us: Record<Side, number[]> = { ours: [], floor: [] };
-      for (let repeat = 0; repeat < repeats; repeat++) {
-        const figures = await repeatBoth(workers, name, requests, platform);
-        for (const side of SIDES) us[side].push(figures[side]);
-        log(`  repeat ${repeat + 1}: ours ${figures.ours.toFixed(0)} µs/req, floor ${figures.floor.toFixed(0)} µs/req`);
+    const logFigures = (label: string, figures: Figures) => {
+      for (const name of names) {
+        const { ours, floor } = figures[name];
+        const figure = (f: Figure) => `${f.isolateUs.toFixed(1)} (all turns ${f.isolateMeanUs.toFixed(1)}, background ${f.backgroundUs.toFixed(1)})`;
+        log(`  ${label} ${name}: ours ${figure(ours)}, floor ${figure(floor)} µs/req`);
       }
-      const ours = summarize(us.ours);
-      const floor = summarize(us.floor);
-      const ratios = summarize(us.ours.map((value, i) => value / us.floor[i]!));
-      results.push({ workload: name, requests, oursUs: us.ours, floorUs: us.floor, ours, floor, ratio: ours.medianUs / floor.medianUs, ratioSpread: ratios.spread });
+    };
+    // One repeat first, not counted, so that the JIT has settled on the mix before anything counts.
+    log(`warm-up: ${requests} requests of each workload on each worker`);
+    logFigures("warm-up", await repeatAll(workers, names, requests, platform));
+
+    const repeatsTaken: Figures[] = [];
+    for (let repeat = 0; repeat < repeats; repeat++) {
+      log(`repeat ${repeat + 1} of ${repeats}: ${requests} requests of each workload on each worker`);
+      const figures = await repeatAll(workers, names, requests, platform);
+      logFigures(`repeat ${repeat + 1}`, figures);
+      repeatsTaken.push(figures);
     }
+    const results: WorkloadCpu[] = names.map((name) => {
+      const us = (side: Side) => repeatsTaken.map((figures) => figures[name][side].isolateUs);
+      const medianOf = (side: Side, pick: (figure: Figure) => number) => median(repeatsTaken.map((figures) => pick(figures[name][side])));
+      const ours = summarize(us("ours"));
+      const floor = summarize(us("floor"));
+      // Ours over the floor's turn taken just after it, so that what loads the machine at that moment cancels out.
+      const ratios = summarize(
+        repeatsTaken.map(({ [name]: { ours, floor } }) => median(ours.turnsUs.map((value, turn) => value / floor.turnsUs[turn]!))),
+      );
+      return {
+        workload: name,
+        requests,
+        oursUs: us("ours"),
+        floorUs: us("floor"),
+        ours,
+        floor,
+        ratio: ratios.medianUs,
+        ratioSpread: ratios.spread,
+        meanUs: { ours: medianOf("ours", (f) => f.isolateMeanUs), floor: medianOf("floor", (f) => f.isolateMeanUs) },
+        backgroundUs: { ours: medianOf("ours", (f) => f.backgroundUs), floor: medianOf("floor", (f) => f.backgroundUs) },
+      };
+    });
 
     let profile: CpuReport["profile"] = null;
     if (options.profile) {
@@ -156,7 +209,7 @@ export async function measureCpu(options: CpuOptions): Promise<CpuReport> {
 const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
 
 export function renderCpu(report: CpuReport): string {
-  const header = ["workload", "requests", "ours µs/req", "spread", "floor µs/req", "spread", "ours / floor", "spread"];
+  const header = ["workload", "requests", "ours µs/req", "spread", "floor µs/req", "spread", "ours / floor", "spread", "all turns ours / floor", "background ours / floor"];
   const rows = report.workloads.map((w) => [
     WORKLOADS[w.workload].title,
     String(w.requests),
@@ -166,11 +219,14 @@ export function renderCpu(report: CpuReport): string {
     percent(w.floor.spread),
     `${w.ratio.toFixed(2)}x`,
     percent(w.ratioSpread),
+    `${w.meanUs.ours.toFixed(0)} / ${w.meanUs.floor.toFixed(0)}`,
+    `${w.backgroundUs.ours.toFixed(0)} / ${w.backgroundUs.floor.toFixed(0)}`,
   ]);
   const lines = [
     table(header, rows),
-    "µs/req: median over the repeats of the worker process's CPU time per request; spread: (max - min) / median; " +
-      "the ratio's spread is of ours / floor repeat by repeat.",
+    `µs/req: CPU time per request of the thread that runs the isolate, in the median of a repeat's ${TURNS} turns, median over the repeats; ` +
+      "spread: (max - min) / median; ours / floor: each turn of ours over the floor's turn just after it, median turn, median over the repeats. All turns: the same thread over all turns, " +
+      "rare turns that cost several times the rest included. Background: the process's other threads (V8's compiler, concurrent GC), all turns.",
   ];
   if (report.profile) {
     lines.push(`our worker's profile (${PROFILED.join(" + ")}), busy time by part of the stack (runtime calls count for their caller):`);

@@ -90,6 +90,19 @@ describe("authentication on /api", () => {
     }
   });
 
+  // A token that passed is remembered by the isolate: its expiry must still end it.
+  it("401 for a token accepted before, once it has expired", async () => {
+    const token = await signToken(randomId("user"), { exp: nowSeconds() + 60 });
+    expect((await call("GET", "/api/clients", { token })).status).toBe(200);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + 61_000);
+      await expectUnauthorized(await call("GET", "/api/clients", { token }));
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("401 invalid_token on every route for a token without exp", async () => {
     const token = await signToken(randomId("user"), { exp: undefined });
     expect(JSON.parse(atob(token.split(".")[1]!.replaceAll("-", "+").replaceAll("_", "/")))).not.toHaveProperty("exp");

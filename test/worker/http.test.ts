@@ -49,6 +49,18 @@ describe("CORS", () => {
     expect(response.headers.get("Access-Control-Allow-Origin")).toBe("https://app.test");
     expect(response.headers.get("Access-Control-Expose-Headers")).toContain("X-Request-Id");
   });
+
+  it("states its headers on answers that are not preflights, errors and other origins included", async () => {
+    for (const [origin, allowed] of [["https://app.test", "https://app.test"], ["https://evil.test", null]]) {
+      const response = await call("GET", "/api/clients", { headers: { Origin: origin! }, settings });
+      expect(response.status).toBe(401);
+      expect(response.headers.get("Access-Control-Allow-Origin")).toBe(allowed);
+      expect(response.headers.get("Access-Control-Expose-Headers")).toBe("Location,Retry-After,X-Request-Id,ETag,RateLimit-Policy");
+      expect(response.headers.get("Vary")).toBe("Origin");
+      expect(response.headers.get("X-Request-Id")).toBeTruthy();
+      expect(response.headers.get("RateLimit-Policy")).toBeTruthy();
+    }
+  });
 });
 
 describe("request log", () => {

@@ -49,19 +49,44 @@ function isCanonical(token: string): boolean {
   }
 }
 
-// Hono's jwt() imports a secret given as text on every request: import it once per secret and isolate.
-const hs256Verifiers = new Map<string, MiddlewareHandler>();
+// A caller sends the same token with each request: one that passed every check against JWT_SECRET is kept,
+// by its text, until it expires, so that it is decoded and its signature verified once per isolate.
+const REMEMBERED_TOKENS = 1000;
 
-function importHs256Verifier(secret: string): MiddlewareHandler {
+/** The caller's subject and the token's expiry (seconds since the epoch). */
+type Verified = { userId: string; exp: number };
+
+type Verifier = { verify: MiddlewareHandler; remembered?: Map<string, Verified> };
+
+// Hono's jwt() imports a secret given as text on every request: import it once per secret and isolate.
+const hs256Verifiers = new Map<string, Verifier>();
+
+function importHs256Verifier(secret: string): Verifier {
   const key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
   const verifyWithKey = key.then((imported) => jwt({ secret: imported, alg: "HS256" }));
-  return async (c, next) => (await verifyWithKey)(c, next);
+  return { verify: async (c, next) => (await verifyWithKey)(c, next), remembered: new Map() };
+}
+
+/** The subject of a token that passed every check against `secret` before, unless it has expired since (Hono's rule). */
+function rememberedSubject(secret: string, token: string): string | undefined {
+  const remembered = hs256Verifiers.get(secret)?.remembered;
+  const verified = remembered?.get(token);
+  if (verified === undefined) return undefined;
+  if (verified.exp > Math.floor(Date.now() / 1000)) return verified.userId;
+  remembered!.delete(token);
+  return undefined;
+}
+
+function remember(remembered: Map<string, Verified>, token: string, verified: Verified): void {
+  // A Map iterates in insertion order: the first key is the oldest.
+  if (remembered.size >= REMEMBERED_TOKENS) remembered.delete(remembered.keys().next().value!);
+  remembered.set(token, verified);
 }
 
 // HS256 tokens are checked against JWT_SECRET. With an identity provider configured, tokens signed
 // asymmetrically are checked against its keys, and must carry its issuer and this API's audience.
-async function verifier({ secret, provider }: Config["auth"], token: string | undefined) {
-  const header = tokenHeader(token);
+async function verifier({ secret, provider }: Config["auth"], token: string | undefined): Promise<Verifier> {
+  const header = provider && tokenHeader(token);
   if (!provider || header?.alg === "HS256") return keptIn(hs256Verifiers, secret, importHs256Verifier);
   let keys;
   try {
@@ -70,7 +95,7 @@ async function verifier({ secret, provider }: Config["auth"], token: string | un
     if (!(error instanceof IdentityProviderUnavailableError)) throw error;
     throw raise(KEYS_UNAVAILABLE, { cause: error });
   }
-  return jwk({ keys, alg: IDENTITY_PROVIDER_ALGORITHMS, verification: { iss: provider.issuer, aud: provider.audience } });
+  return { verify: jwk({ keys, alg: IDENTITY_PROVIDER_ALGORITHMS, verification: { iss: provider.issuer, aud: provider.audience } }) };
 }
 
 // Hono's challenge names the request URL as its realm, query string included: answer RFC 6750's bare
@@ -97,8 +122,13 @@ export const authenticate = described(
   createMiddleware<AppEnv>(async (c, next) => {
     const authorization = c.req.header("Authorization");
     const token = bearerToken(authorization);
+    const rememberedUser = token === undefined ? undefined : rememberedSubject(c.var.config.auth.secret, token);
+    if (rememberedUser !== undefined) {
+      c.set("userId", rememberedUser);
+      return next();
+    }
     if (token !== undefined && !isCanonical(token)) throw raise(BAD_TOKEN);
-    const verify = await verifier(c.var.config.auth, token);
+    const { verify, remembered } = await verifier(c.var.config.auth, token);
     try {
       await verify(c, async () => {});
     } catch (error) {
@@ -111,6 +141,7 @@ export const authenticate = described(
     // Hono checks `exp` only when present: a token without one would never expire.
     if (typeof exp !== "number") throw raise(NO_EXPIRY);
     if (typeof sub !== "string" || !STORABLE_SUBJECT.test(sub)) throw raise(BAD_SUBJECT);
+    if (remembered && token !== undefined) remember(remembered, token, { userId: sub, exp });
     c.set("userId", sub);
     await next();
   }),
