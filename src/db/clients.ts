@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, getTableName, inArray, lt, sql, type Placeholder, type SQL } from "drizzle-orm";
+import { and, eq, getTableColumns, getTableName, lt, sql, type Placeholder, type SQL } from "drizzle-orm";
 import type { AnyPgColumn, PgInsertValue } from "drizzle-orm/pg-core";
 import { recording, type Change, type WrittenChange } from "./changes";
 import type { Database } from "./connection";
@@ -50,11 +50,12 @@ const EXPIRED_KEYS_PRUNED_PER_CREATE = 10;
 // PostgreSQL would then read all of a user's rows and sort them, though neither column can be null.
 const newestFirst = (column: AnyPgColumn) => sql`${column} desc nulls last`;
 
-const byOwnerAndId = (userId: string, id: string) => and(eq(clients.userId, userId), eq(clients.id, id));
+const thisClient = and(eq(clients.userId, sql.placeholder("userId")), eq(clients.id, sql.placeholder("id")));
 
 // The precondition goes into the write's own WHERE clause: checked and written in one statement, with
 // no window between a read and the write.
-const atVersion = (expected: ExpectedVersions) => expected && inArray(clients.version, [...expected]);
+const atExpectedVersion = sql`${clients.version} = any(${sql.placeholder("versions")}::bigint[])`;
+const thisClientAt = (conditional: boolean) => and(thisClient, conditional ? atExpectedVersion : undefined);
 
 /** The change a recording write made, or undefined when it wrote nothing or its row counts as no change. */
 function changeOf(op: Change["op"], [row]: (ClientRow & { seq: number | null; watched: boolean | null })[]): WrittenChange | undefined {
@@ -73,8 +74,28 @@ function rethrowFieldConflict(error: unknown): never {
 // What a create writes: every column without a default. The rest (timestamps, version) the database sets.
 const CREATED_COLUMNS = Object.entries(getTableColumns(clients)).flatMap(([key, column]) => (column.hasDefault ? [] : [key as keyof NewClient]));
 
-// The reads and the plain create are prepared once per database handle (one per isolate): Drizzle then builds
-// their SQL once instead of on every request, and each call only fills in the values.
+// An update's statement depends on the fields it sets and on whether it has a precondition: each such shape
+// is prepared the first time it is used, at most 2^fields x 2 of them.
+function prepareUpdate(db: Database, fieldNames: readonly string[], conditional: boolean) {
+  const fields = Object.fromEntries(fieldNames.map((name) => [name, sql.placeholder(name)]));
+  const written = db.$with("written").as(
+    db
+      .update(clients)
+      .set({ ...fields, updatedAt: sql`now()`, version: nextClientVersion })
+      .where(thisClientAt(conditional))
+      .returning(),
+  );
+  return recording(db, "updated", written).prepare(`update_client_${fieldNames.join("_")}${conditional ? "_if_at" : ""}`);
+}
+
+function prepareDelete(db: Database, conditional: boolean) {
+  const written = db.$with("written").as(db.delete(clients).where(thisClientAt(conditional)).returning());
+  return recording(db, "deleted", written).prepare(`delete_client${conditional ? "_if_at" : ""}`);
+}
+
+// The reads and the writes are prepared once per database handle (one per isolate): Drizzle then builds
+// their SQL once instead of on every request, and each call only fills in the values. Creates under a key
+// and the rarer paths of a create are built per call.
 function prepareStatements(db: Database) {
   const ownedBy = eq(clients.userId, sql.placeholder("userId"));
   const page = (after?: SQL) =>
@@ -91,6 +112,9 @@ function prepareStatements(db: Database) {
     find: db.select().from(clients).where(and(ownedBy, eq(clients.id, sql.placeholder("id")))).prepare("find_client"),
     firstPage: page().prepare("list_clients"),
     nextPage: page(afterCursor).prepare("list_clients_after"),
+    remove: prepareDelete(db, false),
+    removeIfAt: prepareDelete(db, true),
+    updates: new Map<string, ReturnType<typeof prepareUpdate>>(),
   };
 }
 
@@ -237,27 +261,21 @@ export async function updateClient(
   fields: Partial<ClientFields>,
   expected?: ExpectedVersions,
 ): Promise<WrittenChange | undefined> {
-  const written = db.$with("written").as(
-    db
-      .update(clients)
-      .set({ ...fields, updatedAt: sql`now()`, version: nextClientVersion })
-      .where(and(byOwnerAndId(userId, id), atVersion(expected)))
-      .returning(),
-  );
-  const change = changeOf("updated", await withOneRetry(() => recording(db, "updated", written)).catch(rethrowFieldConflict));
+  const names = Object.keys(fields).filter((name) => fields[name as ClientFieldName] !== undefined).sort();
+  const conditional = expected !== undefined;
+  const { updates } = prepared(db);
+  const update = keptIn(updates, `${names.join(",")}${conditional ? "?" : ""}`, () => prepareUpdate(db, names, conditional));
+  const params = { ...fields, userId, id, versions: expected };
+  const change = changeOf("updated", await withOneRetry(() => update.execute(params)).catch(rethrowFieldConflict));
   if (!change && expected) await refuseIfPresent(db, userId, id);
   return change;
 }
 
 /** Deletes the client and returns the change (the row as it was), or undefined when there is none. `expected` as for updateClient. */
 export async function deleteClient(db: Database, userId: string, id: string, expected?: ExpectedVersions): Promise<WrittenChange | undefined> {
-  const written = db.$with("written").as(
-    db
-      .delete(clients)
-      .where(and(byOwnerAndId(userId, id), atVersion(expected)))
-      .returning(),
-  );
-  const change = changeOf("deleted", await withOneRetry(() => recording(db, "deleted", written)));
+  const { remove, removeIfAt } = prepared(db);
+  const params = { userId, id, versions: expected };
+  const change = changeOf("deleted", await withOneRetry(() => (expected ? removeIfAt : remove).execute(params)));
   if (!change && expected) await refuseIfPresent(db, userId, id);
   return change;
 }

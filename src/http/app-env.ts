@@ -13,6 +13,8 @@ export type AppEnv = {
     db: Database;
     /** The authenticated caller: the token's `sub`. */
     userId: string;
+    /** When the caller's token expires: its `exp`, in seconds since the epoch. */
+    tokenExpiresAt: number;
     /** The versions If-Match allows a write to apply to; absent without If-Match (or with `*`). */
     expectedVersions?: number[];
     /** The caller's Idempotency-Key, for a create without an id. */

@@ -1,5 +1,8 @@
 // Our worker under the CPU measure's harness (bench/cpu/isolate/harness.ts).
-import app from "../../../src/index";
+import worker from "../../../src/index";
 import { cpuHarness } from "./harness";
 
-export default cpuHarness(app);
+// The worker's configuration binds this class: the entry point must export it, though no workload opens a socket.
+export { UserFeed } from "../../../src/index";
+
+export default cpuHarness(worker);

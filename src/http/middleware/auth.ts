@@ -67,12 +67,12 @@ function importHs256Verifier(secret: string): Verifier {
   return { verify: async (c, next) => (await verifyWithKey)(c, next), remembered: new Map() };
 }
 
-/** The subject of a token that passed every check against `secret` before, unless it has expired since (Hono's rule). */
-function rememberedSubject(secret: string, token: string): string | undefined {
+/** A token that passed every check against `secret` before, unless it has expired since (Hono's rule). */
+function rememberedToken(secret: string, token: string): Verified | undefined {
   const remembered = hs256Verifiers.get(secret)?.remembered;
   const verified = remembered?.get(token);
   if (verified === undefined) return undefined;
-  if (verified.exp > Math.floor(Date.now() / 1000)) return verified.userId;
+  if (verified.exp > Math.floor(Date.now() / 1000)) return verified;
   remembered!.delete(token);
   return undefined;
 }
@@ -117,18 +117,19 @@ const KEYS_UNAVAILABLE: Problem = {
   headers: RETRY_SOON,
 };
 
-/** Authenticates the bearer token and sets `userId` from its `sub`. */
+/** Authenticates the bearer token and sets `userId` from its `sub` and `tokenExpiresAt` from its `exp`. */
 export const authenticate = described(
   createMiddleware<AppEnv>(async (c, next) => {
     const authorization = c.req.header("Authorization");
     const token = bearerToken(authorization);
-    const rememberedUser = token === undefined ? undefined : rememberedSubject(c.var.config.auth.secret, token);
-    if (rememberedUser !== undefined) {
-      c.set("userId", rememberedUser);
+    const remembered = token === undefined ? undefined : rememberedToken(c.var.config.auth.secret, token);
+    if (remembered !== undefined) {
+      c.set("userId", remembered.userId);
+      c.set("tokenExpiresAt", remembered.exp);
       return next();
     }
     if (token !== undefined && !isCanonical(token)) throw raise(BAD_TOKEN);
-    const { verify, remembered } = await verifier(c.var.config.auth, token);
+    const { verify, remembered: verifiedTokens } = await verifier(c.var.config.auth, token);
     try {
       await verify(c, async () => {});
     } catch (error) {
@@ -141,8 +142,9 @@ export const authenticate = described(
     // Hono checks `exp` only when present: a token without one would never expire.
     if (typeof exp !== "number") throw raise(NO_EXPIRY);
     if (typeof sub !== "string" || !STORABLE_SUBJECT.test(sub)) throw raise(BAD_SUBJECT);
-    if (remembered && token !== undefined) remember(remembered, token, { userId: sub, exp });
+    if (verifiedTokens && token !== undefined) remember(verifiedTokens, token, { userId: sub, exp });
     c.set("userId", sub);
+    c.set("tokenExpiresAt", exp);
     await next();
   }),
   { problems: [MISSING_TOKEN, BAD_TOKEN, NO_EXPIRY, BAD_SUBJECT, KEYS_UNAVAILABLE] },

@@ -21,14 +21,16 @@ const PROTOCOL_NOT_OFFERED: Problem = {
 export const liveRoutes = new Hono<AppEnv>().get("/", async (c) => {
   if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") throw raise(NOT_A_WEBSOCKET);
   if (!offeredProtocols(c.req.header("Sec-WebSocket-Protocol")).includes(LIVE_PROTOCOL)) throw raise(PROTOCOL_NOT_OFFERED);
-  const { exp } = c.get("jwtPayload") as { exp: number };
   const feed = c.var.config.userFeeds.getByName(c.var.userId);
   const accepted = await feed.fetch("https://user-feed/", {
-    headers: { Upgrade: "websocket", [USER_HEADER]: c.var.userId, [EXPIRES_AT_HEADER]: String(exp * 1000) },
+    headers: { Upgrade: "websocket", [USER_HEADER]: c.var.userId, [EXPIRES_AT_HEADER]: String(c.var.tokenExpiresAt * 1000) },
   });
   if (!accepted.webSocket) throw raise(DATABASE_UNAVAILABLE);
-  // A response of our own, whose headers the middleware after this may still set.
-  return new Response(null, { status: 101, webSocket: accepted.webSocket, headers: { "Sec-WebSocket-Protocol": LIVE_PROTOCOL } });
+  // Hono's own answers cannot carry a WebSocket: this one takes the headers the middleware so far has set
+  // (request id, rate-limit policy), and the middleware after it may still set its own.
+  const headers = new Headers(c.res.headers);
+  headers.set("Sec-WebSocket-Protocol", LIVE_PROTOCOL);
+  return new Response(null, { status: 101, webSocket: accepted.webSocket, headers });
 });
 
 const LIVE = `A WebSocket that receives every change of the caller's clients as it commits, from any tab or device:
