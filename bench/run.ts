@@ -45,7 +45,7 @@ import { chatBursts, distinctCreates, oneIdStampede, readsOfExisting, sizesFor, 
 import { soak, soakSizesFor } from "./soak";
 import { locatorOfDevBundle } from "./sourcemap";
 import { FLOOR_CONFIG, type LocalStack, OUR_CONFIG, startLocalStack } from "./stack";
-import { compareStartup } from "./startup";
+import { compareStartup, renderStartupParts, type Startup } from "./startup";
 import { WorkerTarget } from "./worker-target";
 
 /** How a path's effects are observed: rows by id prefix, and the gateway's counters when in reach. */
@@ -65,6 +65,7 @@ const { values: args } = parseArgs({
     out: { type: "string" },
     cpu: { type: "boolean", default: false },
     "live-only": { type: "boolean", default: false },
+    "startup-only": { type: "boolean", default: false },
     requests: { type: "string", default: "5000" },
     repeats: { type: "string", default: "5" },
     profile: { type: "boolean", default: true },
@@ -364,4 +365,19 @@ async function liveOnly(): Promise<void> {
   process.exitCode = passed ? 0 : 1;
 }
 
-await (args.cpu ? cpuOnly() : args["live-only"] ? liveOnly() : endToEnd());
+/** `--startup-only`: start-up alone, `--repeats` times each (default 5), with where its time goes next to the floor's. */
+async function startupOnly(): Promise<void> {
+  const loadBefore = loadavg();
+  progress("start-up profiles (wrangler check startup)");
+  const [ours, floor] = await compareStartup([OUR_CONFIG, FLOOR_CONFIG], Number(args.repeats));
+  const spread = ({ runs, medianMs }: Startup) => `${(((Math.max(...runs) - Math.min(...runs)) / medianMs) * 100).toFixed(1)}%`;
+  const loadAverage = { before: loadBefore, after: loadavg() };
+  const outPath = args.out ?? `bench/results/startup-${fileStamp}.json`;
+  writeJson(outPath, { startedAt: startedAt.toISOString(), commit: commit(), machine: machine(), loadAverage, ours, floor });
+  console.log(`start-up, busy ms, median of ${ours!.runs.length}: ours ${ours!.medianMs.toFixed(1)} (spread ${spread(ours!)}), floor ${floor!.medianMs.toFixed(1)} (spread ${spread(floor!)}), ratio ${(ours!.medianMs / floor!.medianMs).toFixed(2)}x`);
+  console.log(renderStartupParts(ours!, floor!));
+  console.log(`${machine()}; load average ${loadAverage.before.map((n) => n.toFixed(2)).join(" ")} before, ${loadAverage.after.map((n) => n.toFixed(2)).join(" ")} after`);
+  console.log(`JSON: ${outPath}`);
+}
+
+await (args.cpu ? cpuOnly() : args["live-only"] ? liveOnly() : args["startup-only"] ? startupOnly() : endToEnd());

@@ -20,7 +20,8 @@ function locator(payload: SourceMapPayload): Locate {
 /** The source map inside a bundle written by `wrangler deploy --outfile` (multipart form data). */
 export function locatorOfBundle(bundle: string): Locate | undefined {
   const text = readFileSync(bundle, "utf8");
-  const header = text.indexOf('name="index.js.map"');
+  // Named after the entry's file: index.js.map for src/index.ts, worker.js.map for the floor's worker.ts.
+  const header = text.search(/name="[^"]+\.js\.map"/);
   if (header < 0) return undefined;
   const start = text.indexOf("\r\n\r\n", header) + 4;
   return locator(JSON.parse(text.slice(start, text.indexOf("\r\n--", start))) as SourceMapPayload);

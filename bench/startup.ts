@@ -6,8 +6,8 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
-import { busyMs, topFunctions, type CpuProfile, type ProfileEntry } from "./inspector";
-import { locatorOfBundle } from "./sourcemap";
+import { busyMs, partsOf, topFunctions, type CpuProfile, type PartEntry, type ProfileEntry } from "./inspector";
+import { locatorOfBundle, type Locate } from "./sourcemap";
 import type { WorkerConfig } from "./stack";
 
 const execute = promisify(execFile);
@@ -15,7 +15,8 @@ const execute = promisify(execFile);
 const wranglerBin = join(dirname(createRequire(import.meta.url).resolve("wrangler/package.json")), "bin", "wrangler.js");
 const wrangler = (...args: string[]) => execute(process.execPath, [wranglerBin, ...args]);
 
-export type Startup = { config: string; runs: number[]; medianMs: number; top: ProfileEntry[] };
+/** `parts`: busy time by part of the stack (the package or project file), the mean over the runs, when the bundle has a source map. */
+export type Startup = { config: string; runs: number[]; medianMs: number; top: ProfileEntry[]; parts: PartEntry[] };
 
 const TOP_ENTRIES = 8;
 
@@ -30,10 +31,19 @@ async function profileStartup(config: WorkerConfig, bundle: string, outfile: str
   return JSON.parse(readFileSync(outfile, "utf8")) as CpuProfile;
 }
 
+// One run's profile holds a few dozen samples: a part's share of it moves from run to run, its mean less.
+function meanParts(profiles: readonly CpuProfile[], locate: Locate): PartEntry[] {
+  const totals = new Map<string, number>();
+  for (const profile of profiles) for (const { part, selfMs } of partsOf(profile, locate)) totals.set(part, (totals.get(part) ?? 0) + selfMs);
+  const busy = [...totals.values()].reduce((sum, ms) => sum + ms, 0);
+  return [...totals].sort((a, b) => b[1] - a[1]).map(([part, ms]) => ({ part, selfMs: ms / profiles.length, share: ms / busy }));
+}
+
 function summarise({ config }: WorkerConfig, bundle: string, profiles: readonly CpuProfile[]): Startup {
   const runs = profiles.map(busyMs);
   const typical = profiles[runs.indexOf(median(runs))]!;
-  return { config, runs, medianMs: median(runs), top: topFunctions(typical, TOP_ENTRIES, locatorOfBundle(bundle)) };
+  const locate = locatorOfBundle(bundle);
+  return { config, runs, medianMs: median(runs), top: topFunctions(typical, TOP_ENTRIES, locate), parts: locate ? meanParts(profiles, locate) : [] };
 }
 
 /**
@@ -57,4 +67,14 @@ export async function compareStartup(configs: readonly WorkerConfig[], times: nu
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Where our start-up's busy time goes next to the floor's: each part's ms in both, and the difference. */
+export function renderStartupParts(ours: Startup, floor: Startup): string {
+  const floorMs = new Map(floor.parts.map(({ part, selfMs }) => [part, selfMs]));
+  const rows = ours.parts.map(({ part, selfMs }) => ({ part, ours: selfMs, floor: floorMs.get(part) ?? 0 }));
+  for (const { part, selfMs } of floor.parts) if (!rows.some((row) => row.part === part)) rows.push({ part, ours: 0, floor: selfMs });
+  rows.sort((a, b) => b.ours - b.floor - (a.ours - a.floor));
+  const lines = rows.map(({ part, ours: o, floor: f }) => `${(part || "(no frame with a source position)").padEnd(44)} ${o.toFixed(1).padStart(6)} ${f.toFixed(1).padStart(6)} ${(o - f).toFixed(1).padStart(7)}`);
+  return [`${"part of the stack (mean over the runs)".padEnd(44)}   ours  floor    diff (ms)`, ...lines].join("\n");
 }
