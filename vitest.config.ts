@@ -54,6 +54,8 @@ const workersProject = (
     globalSetup: [globalSetup],
     setupFiles: ["test/support/check-responses.setup.ts"],
     fileParallelism,
+    // Vitest runs projects whose files run one at a time in a group of their own, after the others.
+    ...(fileParallelism ? {} : { sequence: { groupOrder: 1 } }),
     // One workerd per vitest worker, reused from file to file, instead of a fresh one for each file (about a
     // second of start-up each): the files share nothing but the database, where each makes its own rows.
     isolate: false,
