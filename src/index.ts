@@ -3,7 +3,7 @@
 import app from "./app";
 import { configFor } from "./config";
 import { pruneChanges } from "./db/changes";
-import { createDb } from "./db/connection";
+import { databaseFor } from "./db/connection";
 import { log, summarizeError } from "./log";
 
 export { UserFeed } from "./live/user-feed";
@@ -16,7 +16,7 @@ export default {
   async scheduled(controller, env) {
     const jobId = `scheduled-${controller.scheduledTime}`;
     try {
-      const removed = await pruneChanges(createDb(configFor(env).database));
+      const removed = await pruneChanges(databaseFor(configFor(env).database));
       log("info", "pruned the change log", jobId, { removed });
     } catch (error) {
       log("error", "pruning the change log failed", jobId, { error: summarizeError(error) });

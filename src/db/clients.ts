@@ -34,7 +34,7 @@ export type Created = { client: ClientRow; change?: WrittenChange };
  * A write's precondition: the client's current version must be one of these (an If-Match header's
  * entity tags). Absent, the write applies to whatever version is stored.
  */
-export type ExpectedVersions = readonly number[] | undefined;
+type ExpectedVersions = readonly number[] | undefined;
 
 /** How long an idempotency key is remembered: after this, the same key makes a new client. */
 export const IDEMPOTENCY_KEY_TTL_HOURS = 24;
@@ -50,18 +50,28 @@ const EXPIRED_KEYS_PRUNED_PER_CREATE = 10;
 // PostgreSQL would then read all of a user's rows and sort them, though neither column can be null.
 const newestFirst = (column: AnyPgColumn) => sql`${column} desc nulls last`;
 
-const thisClient = and(eq(clients.userId, sql.placeholder("userId")), eq(clients.id, sql.placeholder("id")));
+const ownedBy = eq(clients.userId, sql.placeholder("userId"));
+const thisClient = and(ownedBy, eq(clients.id, sql.placeholder("id")));
 
 // The precondition goes into the write's own WHERE clause: checked and written in one statement, with
 // no window between a read and the write.
 const atExpectedVersion = sql`${clients.version} = any(${sql.placeholder("versions")}::bigint[])`;
 const thisClientAt = (conditional: boolean) => and(thisClient, conditional ? atExpectedVersion : undefined);
 
+/** What a recording statement returns: the written row, and its change's position and mark (null when no change). */
+type RecordedRow = ClientRow & { seq: number | null; watched: boolean | null };
+
 /** The change a recording write made, or undefined when it wrote nothing or its row counts as no change. */
-function changeOf(op: Change["op"], [row]: (ClientRow & { seq: number | null; watched: boolean | null })[]): WrittenChange | undefined {
+function changeOf(op: Change["op"], [row]: RecordedRow[]): WrittenChange | undefined {
   if (!row || row.seq === null) return undefined;
   const { seq, watched, ...client } = row;
   return { seq, op, client, watched: watched === true };
+}
+
+/** A create's client, and its change when the statement made the row. */
+function createdFrom(rows: RecordedRow[]): Created {
+  const { seq: _seq, watched: _watched, ...client } = rows[0]!;
+  return { client, change: changeOf("created", rows) };
 }
 
 /** A write refused by a unique index on a field becomes a conflict on that field; anything else is rethrown. */
@@ -97,7 +107,6 @@ function prepareDelete(db: Database, conditional: boolean) {
 // their SQL once instead of on every request, and each call only fills in the values. Creates under a key
 // and the rarer paths of a create are built per call.
 function prepareStatements(db: Database) {
-  const ownedBy = eq(clients.userId, sql.placeholder("userId"));
   const page = (after?: SQL) =>
     db
       .select()
@@ -109,7 +118,7 @@ function prepareStatements(db: Database) {
   const newClient = Object.fromEntries(CREATED_COLUMNS.map((key) => [key, sql.placeholder(key)]));
   return {
     create: recording(db, "created", inserted(db, newClient as Record<keyof NewClient, Placeholder>)).prepare("create_client"),
-    find: db.select().from(clients).where(and(ownedBy, eq(clients.id, sql.placeholder("id")))).prepare("find_client"),
+    find: db.select().from(clients).where(thisClient).prepare("find_client"),
     firstPage: page().prepare("list_clients"),
     nextPage: page(afterCursor).prepare("list_clients_after"),
     remove: prepareDelete(db, false),
@@ -138,8 +147,7 @@ export async function createClient(db: Database, values: NewClient): Promise<Cre
   try {
     // An absent optional field is NULL, as an insert without it would store.
     const params = Object.fromEntries(CREATED_COLUMNS.map((key) => [key, values[key] ?? null]));
-    const change = changeOf("created", await withOneRetry(() => prepared(db).create.execute(params)));
-    return { client: change!.client, change };
+    return createdFrom(await withOneRetry(() => prepared(db).create.execute(params)));
   } catch (error) {
     if (violatedUniqueConstraint(error) !== CLIENTS_PRIMARY_KEY) rethrowFieldConflict(error);
   }
@@ -162,10 +170,7 @@ async function insertOrLockExisting(db: Database, values: NewClient): Promise<Cr
       .onConflictDoUpdate({ target: [clients.userId, clients.id], set: { version: sql`${clients.version}` } })
       .returning({ ...getTableColumns(clients), recorded: sql<boolean>`xmax = 0`.as("recorded") }),
   );
-  const rows = await withOneRetry(() => recording(db, "created", written)).catch(rethrowFieldConflict);
-  const change = changeOf("created", rows);
-  const { seq: _seq, watched: _watched, ...client } = rows[0]!;
-  return { client, change };
+  return createdFrom(await withOneRetry(() => recording(db, "created", written)).catch(rethrowFieldConflict));
 }
 
 /**
@@ -179,8 +184,7 @@ async function insertOrLockExisting(db: Database, values: NewClient): Promise<Cr
 export async function createClientWithKey(db: Database, values: NewClient, key: string): Promise<Created | undefined> {
   const fingerprint = await fingerprintOf(values);
   try {
-    const change = changeOf("created", await withOneRetry(() => claimKeyAndInsert(db, values, key, fingerprint)));
-    return { client: change!.client, change };
+    return createdFrom(await withOneRetry(() => claimKeyAndInsert(db, values, key, fingerprint)));
   } catch (error) {
     // A held key leaves the client's id NULL, and the NOT NULL constraint refuses the whole statement.
     if (violatedNotNullColumn(error) !== clients.id.name) rethrowFieldConflict(error);

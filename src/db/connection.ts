@@ -1,5 +1,6 @@
 import { neon, neonConfig } from "@neondatabase/serverless";
 import { drizzle } from "drizzle-orm/neon-http";
+import { keptIn } from "../per-isolate";
 
 export type DatabaseOptions = {
   /** Neon connection string (`postgresql://…`). */
@@ -36,3 +37,9 @@ export function createDb({ url, fetchEndpoint, timeoutMs }: DatabaseOptions) {
 }
 
 export type Database = ReturnType<typeof createDb>;
+
+// An isolate keeps one parsed Config, so one set of options: one database handle (and its prepared statements) for it.
+const databaseByOptions = new WeakMap<DatabaseOptions, Database>();
+
+/** The isolate's database handle for `options`, made the first time it is asked for. */
+export const databaseFor = (options: DatabaseOptions): Database => keptIn(databaseByOptions, options, createDb);

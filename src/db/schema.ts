@@ -68,7 +68,7 @@ export const changeCounters = pgTable("client_change_counters", {
   watched: boolean("watched").notNull().default(false),
 });
 
-export const CHANGE_OPS = ["created", "updated", "deleted"] as const;
+const CHANGE_OPS = ["created", "updated", "deleted"] as const;
 export type ChangeOp = (typeof CHANGE_OPS)[number];
 
 export const clientChanges = pgTable(

@@ -5,7 +5,7 @@ import { toClientJson, type ClientJson } from "./client-fields";
 import { entityTagOf } from "./entity-tag";
 
 /** What a delete tells: which client is gone, and the ETag it had. */
-export type DeletedClientJson = Pick<ClientJson, "id" | "etag">;
+type DeletedClientJson = Pick<ClientJson, "id" | "etag">;
 
 export type ChangeJson = { seq: number; op: Change["op"]; client: ClientJson | DeletedClientJson };
 

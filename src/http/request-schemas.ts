@@ -74,7 +74,7 @@ export const MAX_CURSOR_LENGTH = 256;
 
 // `limit` is a whole number in decimal digits as sent: Number() alone would also read "0x10", "0b11", "1e1",
 // "+5", "5.0" and " 7 ", each another spelling of a number. The document describes the number it becomes.
-export const DECIMAL_DIGITS_RULE = "must be a whole number in decimal digits, without sign, spaces or leading zeros";
+const DECIMAL_DIGITS_RULE = "must be a whole number in decimal digits, without sign, spaces or leading zeros";
 const DECIMAL_DIGITS = /^(?:0|[1-9][0-9]*)$/;
 const decimalInteger = z.transform((value: unknown, context) => {
   if (value === undefined || (typeof value === "string" && DECIMAL_DIGITS.test(value))) return value && Number(value);

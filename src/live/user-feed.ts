@@ -3,7 +3,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { configFor } from "../config";
 import { setWatched } from "../db/changes";
-import { createDb } from "../db/connection";
+import { databaseFor } from "../db/connection";
 import { log, summarizeError } from "../log";
 import { CLOSE_CODES, EXPIRES_AT_HEADER, MAX_SOCKETS_PER_USER, USER_HEADER } from "./protocol";
 
@@ -98,7 +98,7 @@ export class UserFeed extends DurableObject<Env> {
   // so the marks reach the database in the order the counts were taken.
   private async markWatched(userId: string): Promise<void> {
     await this.ctx.blockConcurrencyWhile(() =>
-      setWatched(createDb(configFor(this.env).database), userId, this.openSockets().length > 0),
+      setWatched(databaseFor(configFor(this.env).database), userId, this.openSockets().length > 0),
     );
   }
 

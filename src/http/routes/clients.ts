@@ -69,7 +69,7 @@ export const clientsRoutes = new Hono<AppEnv>()
   .get("/changes", validate("query", changesQuery), async (c) => {
     const { after, limit } = c.req.valid("query");
     const { changes, last } = await changesAfter(c.var.db, c.var.userId, { after, limit });
-    return c.json({ changes: changes.map(toChangeJson), next: changes.at(-1)?.seq ?? after ?? last }, 200);
+    return c.json({ changes: changes.map(toChangeJson), next: changes.at(-1)?.seq ?? last }, 200);
   })
   .get("/:id", validate("param", clientParams), notModified, async (c) => {
     const { id } = c.req.valid("param");
