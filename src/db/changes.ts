@@ -1,5 +1,5 @@
 // The change log: how a write records itself in the same statement, and how a reader follows a user's log.
-import { and, asc, eq, getTableColumns, gt, lt, sql, type SQL, type WithSubquery } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, gt, gte, lt, sql, type SQL, type WithSubquery } from "drizzle-orm";
 import type { Database } from "./connection";
 import { ChangePositionUnknownError } from "./errors";
 import { withOneRetry } from "./retry";
@@ -7,6 +7,8 @@ import { changeCounters, clientChanges, clients, type ChangeOp, type ClientRow }
 
 /** How long the log keeps a change: a reader further behind than this must reload the list. */
 export const CHANGE_RETENTION_DAYS = 7;
+// A change recorded before this is expired: readers no longer rely on it, and pruning removes it.
+const keptSince = sql`now() - make_interval(days => ${CHANGE_RETENTION_DAYS})`;
 
 /** One committed create, update or delete: the client as it left it (for a delete, as it was). */
 export type Change = { seq: number; op: ChangeOp; client: ClientRow };
@@ -95,7 +97,6 @@ export async function changesAfter(
   userId: string,
   { after, limit }: { after?: number; limit: number },
 ): Promise<{ changes: Change[]; last: number }> {
-  const retained = sql`${clientChanges.recordedAt} >= now() - make_interval(days => ${CHANGE_RETENTION_DAYS})`;
   const page = db
     .select({ seq: clientChanges.seq, op: clientChanges.op, client: clientChanges.client })
     .from(clientChanges)
@@ -110,7 +111,7 @@ export async function changesAfter(
         last: changeCounters.lastSeq,
         oldestKept: sql<number | null>`(select min(${clientChanges.seq}) from ${clientChanges} where ${and(
           eq(clientChanges.userId, userId),
-          retained,
+          gte(clientChanges.recordedAt, keptSince),
         )})`.mapWith(Number),
         seq: page.seq,
         op: page.op,
@@ -149,7 +150,6 @@ export async function setWatched(db: Database, userId: string, watched: boolean)
 
 /** Removes the changes older than CHANGE_RETENTION_DAYS; returns how many. Readers stop relying on them before. */
 export async function pruneChanges(db: Database): Promise<number> {
-  const expired = lt(clientChanges.recordedAt, sql`now() - make_interval(days => ${CHANGE_RETENTION_DAYS})`);
-  const { rowCount } = await withOneRetry(() => db.delete(clientChanges).where(expired));
+  const { rowCount } = await withOneRetry(() => db.delete(clientChanges).where(lt(clientChanges.recordedAt, keptSince)));
   return rowCount ?? 0;
 }
