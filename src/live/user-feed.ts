@@ -13,8 +13,10 @@ type Attachment = { userId: string; expiresAt: number };
 // than this from now, finds nothing expired, and sets its alarm again.
 const LATEST_WAKE_MS = 365 * 24 * 60 * 60 * 1000;
 
-// A close code the runtime makes up when no Close frame came (1005, 1006, 1015) has no handshake to answer.
-const SENT_BY_PEER = (code: number) => code !== 1005 && code !== 1006 && code !== 1015;
+// 1005: the peer's Close frame carried no code (a browser's close()), so the answer carries none either.
+// 1006 and 1015: the runtime made them up because no Close frame came; there is nothing to answer.
+const NO_CODE_SENT = 1005;
+const NO_FRAME_CAME = new Set([1006, 1015]);
 
 export class UserFeed extends DurableObject<Env> {
   /**
@@ -74,7 +76,8 @@ export class UserFeed extends DurableObject<Env> {
   override webSocketMessage(): void {}
 
   override async webSocketClose(socket: WebSocket, code: number, reason: string): Promise<void> {
-    if (SENT_BY_PEER(code)) socket.close(code, reason);
+    if (code === NO_CODE_SENT) socket.close();
+    else if (!NO_FRAME_CAME.has(code)) socket.close(code, reason);
     await this.unmarkIfNone((socket.deserializeAttachment() as Attachment).userId);
   }
 

@@ -129,6 +129,14 @@ describe("live changes", () => {
     expect(socket.closed).toEqual({});
   });
 
+  // A browser's socket.close() sends a Close frame without a code: it must be answered, or the tab waits and reports 1006.
+  it("completes the close handshake of a client that closes without a code", async () => {
+    const user = await newUser();
+    const socket = await openSocket(user.token);
+    socket.socket.close();
+    await expect.poll(() => socket.closed.code).toBe(1005);
+  });
+
   it("lets a reconnecting tab catch up on exactly the changes it missed", async () => {
     const user = await newUser();
     expect(await changesAfter(user)).toEqual({ changes: [], next: 0 });
