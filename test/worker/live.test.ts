@@ -7,35 +7,11 @@ import { describe, expect, it } from "vitest";
 import type { ChangeJson } from "../../src/http/change-json";
 import { CLOSE_CODES, LIVE_PROTOCOL, MAX_SOCKETS_PER_USER } from "../../src/live/protocol";
 import { call, type ClientJson, createClient, expectProblem, newUser, randomId, signToken, type User } from "../support/api";
-
-type ChangeMessage = { type: "change" } & ChangeJson;
+import { type ChangeMessage, openSocket, type Socket, upgrade } from "../support/live";
 
 // Long enough for a message that was going to arrive (published through waitUntil and a Durable Object) to arrive.
 const SETTLE_MS = 300;
 const settle = (ms = SETTLE_MS) => new Promise((resolve) => setTimeout(resolve, ms));
-
-const upgrade = (protocols: string) => ({ Upgrade: "websocket", "Sec-WebSocket-Protocol": protocols });
-
-/** Opens a live socket with `token` and records what it receives and how it closes. */
-async function openSocket(token: string) {
-  const response = await call("GET", "/api/clients/live", { headers: upgrade(`${LIVE_PROTOCOL}, bearer.${token}`) });
-  expect(response.status).toBe(101);
-  expect(response.headers.get("Sec-WebSocket-Protocol")).toBe(LIVE_PROTOCOL);
-  const socket = response.webSocket!;
-  const messages: ChangeMessage[] = [];
-  const closed: { code?: number; reason?: string } = {};
-  socket.addEventListener("message", (event) => {
-    messages.push(JSON.parse(event.data as string) as ChangeMessage);
-  });
-  socket.addEventListener("close", (event) => {
-    closed.code = event.code;
-    closed.reason = event.reason;
-  });
-  socket.accept();
-  return { socket, messages, closed };
-}
-
-type Socket = Awaited<ReturnType<typeof openSocket>>;
 
 /** A token for `userId` that expires in one to two seconds (exp counts whole seconds), and when. */
 async function shortLivedToken(userId: string) {
