@@ -5,6 +5,7 @@ import { expect } from "vitest";
 import { configFor } from "../../src/config";
 import { createDb } from "../../src/db/connection";
 import app from "../../src/app";
+import type { ChangeJson } from "../../src/http/change-json";
 import type { ClientJson } from "../../src/http/client-fields";
 
 /** The database the worker uses, for arranging rows no route would write. */
@@ -93,4 +94,13 @@ export async function listAll(user: User): Promise<ClientJson[]> {
     cursor = page.nextCursor;
   }
   return clients;
+}
+
+export type ChangePage = { changes: ChangeJson[]; next: number };
+
+/** One page of `user`'s change log, as GET /api/clients/changes answers `query` ("", "?after=2&limit=3", …). */
+export async function changesPage(user: User, query = ""): Promise<ChangePage> {
+  const response = await user.call("GET", `/api/clients/changes${query}`);
+  expect(response.status, await response.clone().text()).toBe(200);
+  return (await response.json()) as ChangePage;
 }

@@ -4,9 +4,8 @@ import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";
-import type { ChangeJson } from "../../src/http/change-json";
 import { CLOSE_CODES, LIVE_PROTOCOL, MAX_SOCKETS_PER_USER } from "../../src/live/protocol";
-import { call, type ClientJson, createClient, expectProblem, newUser, randomId, signToken, type User } from "../support/api";
+import { call, changesPage, type ClientJson, createClient, expectProblem, newUser, randomId, signToken } from "../support/api";
 import { type ChangeMessage, openSocket, type Socket, upgrade } from "../support/live";
 
 // Long enough for a message that was going to arrive (published through waitUntil and a Durable Object) to arrive.
@@ -29,13 +28,6 @@ async function expectMessages(socket: Socket, count: number): Promise<ChangeMess
 
 async function clientOf(response: Response): Promise<ClientJson> {
   return ((await response.json()) as { client: ClientJson }).client;
-}
-
-/** The user's changes after `after` (one page) and the next position, as the catch-up route answers. */
-async function changesAfter(user: User, after?: number) {
-  const response = await user.call("GET", `/api/clients/changes${after === undefined ? "" : `?after=${after}`}`);
-  expect(response.status).toBe(200);
-  return (await response.json()) as { changes: ChangeJson[]; next: number };
 }
 
 describe("live changes", () => {
@@ -107,7 +99,7 @@ describe("live changes", () => {
 
   it("lets a reconnecting tab catch up on exactly the changes it missed", async () => {
     const user = await newUser();
-    expect(await changesAfter(user)).toEqual({ changes: [], next: 0 });
+    expect(await changesPage(user)).toEqual({ changes: [], next: 0 });
     const socket = await openSocket(user.token);
     const seen = [await createClient(user), await createClient(user)];
     const messages = await expectMessages(socket, seen.length);
@@ -122,7 +114,7 @@ describe("live changes", () => {
     const renamed = await clientOf(patched);
     expect(socket.messages).toHaveLength(seen.length);
 
-    const caughtUp = await changesAfter(user, lastSeen);
+    const caughtUp = await changesPage(user, `?after=${lastSeen}`);
     expect(caughtUp).toEqual({
       changes: [
         { seq: 3, op: "created", client: missed[0] },
@@ -132,8 +124,8 @@ describe("live changes", () => {
       ],
       next: 6,
     });
-    expect(await changesAfter(user, caughtUp.next)).toEqual({ changes: [], next: 6 });
-    expect(await changesAfter(user)).toEqual({ changes: [], next: 6 });
+    expect(await changesPage(user, `?after=${caughtUp.next}`)).toEqual({ changes: [], next: 6 });
+    expect(await changesPage(user)).toEqual({ changes: [], next: 6 });
   });
 });
 
