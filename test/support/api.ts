@@ -14,7 +14,8 @@ export const testDatabase = () => createDb(configFor(env).database);
 export const randomId = (prefix: string) => `${prefix}-${crypto.randomUUID()}`;
 
 const HOUR_SECONDS = 3600;
-const nowSeconds = () => Math.floor(Date.now() / 1000);
+/** Now as a JWT counts time: whole seconds since the epoch. */
+export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /** An HS256 token for `sub`, valid for an hour; `claims` override or add claims (`sub: undefined` drops it). */
 export const signToken = (sub: string | undefined, claims: Record<string, unknown> = {}) =>

@@ -5,7 +5,7 @@ import { env } from "cloudflare:workers";
 import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";
 import { CLOSE_CODES, LIVE_PROTOCOL, MAX_SOCKETS_PER_USER } from "../../src/live/protocol";
-import { call, changesPage, type ClientJson, createClient, expectProblem, newUser, randomId, signToken } from "../support/api";
+import { call, changesPage, type ClientJson, createClient, expectProblem, newUser, nowSeconds, randomId, signToken } from "../support/api";
 import { type ChangeMessage, openSocket, type Socket, upgrade } from "../support/live";
 
 // Long enough for a message that was going to arrive (published through waitUntil and a Durable Object) to arrive.
@@ -14,7 +14,7 @@ const settle = (ms = SETTLE_MS) => new Promise((resolve) => setTimeout(resolve, 
 
 /** A token for `userId` that expires in one to two seconds (exp counts whole seconds), and when. */
 async function shortLivedToken(userId: string) {
-  const exp = Math.floor(Date.now() / 1000) + 2;
+  const exp = nowSeconds() + 2;
   return { token: await signToken(userId, { exp }), expiresAt: exp * 1000 };
 }
 
@@ -130,8 +130,6 @@ describe("live changes", () => {
 });
 
 describe("opening a live socket", () => {
-  const nowSeconds = () => Math.floor(Date.now() / 1000);
-
   // Each refused with the problem the same token gets on an HTTP route, before any upgrade.
   it.each([
     ["an expired token", async () => `bearer.${await signToken(randomId("user"), { exp: nowSeconds() - 60 })}`],
