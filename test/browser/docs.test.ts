@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, inject, it } from "vitest";
-import { chromiumForThisFile } from "../support/node/chromium";
+import { chromiumForThisFile, pageErrors } from "../support/node/chromium";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const artifacts = `${root}test-artifacts`;
@@ -39,15 +39,8 @@ describe("GET /docs", () => {
   it("lists every operation of the document, loading nothing from outside the machine", async () => {
     const page = await browser().newPage({ viewport: { width: 1280, height: 900 }, serviceWorkers: "block" });
     const requested: string[] = [];
-    const pageErrors: string[] = [];
+    const errors = pageErrors(page);
     page.on("request", (request) => requested.push(request.url()));
-    page.on("response", (answer) => {
-      if (answer.status() >= 400) pageErrors.push(`${answer.status()} for ${answer.url()}`);
-    });
-    page.on("pageerror", (error) => pageErrors.push(error.message));
-    page.on("console", (message) => {
-      if (message.type() === "error") pageErrors.push(message.text());
-    });
 
     const response = await page.goto(`${baseUrl}/docs`);
     expect(response?.status()).toBe(200);
@@ -76,7 +69,7 @@ describe("GET /docs", () => {
     await page.screenshot({ path: `${artifacts}/docs.png`, fullPage: true });
     await page.close();
 
-    expect(pageErrors).toEqual([]);
+    expect(errors).toEqual([]);
     expect(requested.length).toBeGreaterThan(0);
     const external = requested.filter((url) => {
       const { protocol, hostname } = new URL(url);

@@ -9,7 +9,7 @@ import { describe, expect, inject, it } from "vitest";
 import { readDevVars } from "../../local/tooling/dev-checks";
 import { devVarsFile, signDevToken } from "../../local/tooling/dev-token";
 import { LIVE_PROTOCOL } from "../../src/live/protocol";
-import { chromiumForThisFile } from "../support/node/chromium";
+import { chromiumForThisFile, pageErrors } from "../support/node/chromium";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const baseUrl = inject("devUrl");
@@ -24,14 +24,7 @@ const eventually = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeou
 /** A tab of the live page, connected with `token`, and the errors it meets (CSP violations are console errors). */
 async function openTab(open: () => Promise<Page>, token: string) {
   const page = await open();
-  const errors: string[] = [];
-  page.on("pageerror", (error) => errors.push(error.message));
-  page.on("console", (message) => {
-    if (message.type() === "error") errors.push(message.text());
-  });
-  page.on("response", (answer) => {
-    if (answer.status() >= 400) errors.push(`${answer.status()} for ${answer.url()}`);
-  });
+  const errors = pageErrors(page);
   // Counted from here on: a reload would make it 2.
   const tab = { page, errors, loads: 0, headers: {} as Record<string, string> };
   page.on("load", () => tab.loads++);
