@@ -78,10 +78,15 @@ export async function expectProblem(response: Response, status: number): Promise
   return problem;
 }
 
+/** The client a response carries (`{ client }`). */
+export async function clientOf(response: Response): Promise<ClientJson> {
+  return ((await response.json()) as { client: ClientJson }).client;
+}
+
 export async function createClient(user: User, body: Record<string, unknown> = {}) {
   const response = await user.call("POST", "/api/clients", { body: { name: "Ada Lovelace", ...body } });
   expect(response.status).toBe(201);
-  return ((await response.json()) as { client: ClientJson }).client;
+  return clientOf(response);
 }
 
 /** Every client of `user`, all pages. */

@@ -7,7 +7,7 @@ import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { ChangeJson } from "../../src/http/change-json";
 import { PAGE_SIZE } from "../../src/http/request-schemas";
-import { changesPage, type ClientJson, newUser, randomId, testDatabase, type User } from "../support/api";
+import { changesPage, clientOf, newUser, randomId, testDatabase, type User } from "../support/api";
 
 const WRITERS = 4;
 const ROUNDS_PER_WRITER = 15;
@@ -25,7 +25,7 @@ async function writer(user: User, name: string): Promise<Written[]> {
     const id = randomId(name);
     const created = await user.call("POST", "/api/clients", { body: { id, name: `${name} ${round}` } });
     expect(created.status).toBe(201);
-    written.push({ op: "created", id, etag: ((await created.json()) as { client: ClientJson }).client.etag });
+    written.push({ op: "created", id, etag: (await clientOf(created)).etag });
     const updated = await user.call("PATCH", `/api/clients/${id}`, { body: { company: "ACME" } });
     expect(updated.status).toBe(200);
     written.push({ op: "updated", id, etag: updated.headers.get("ETag")! });

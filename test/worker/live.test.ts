@@ -5,7 +5,7 @@ import { env } from "cloudflare:workers";
 import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";
 import { CLOSE_CODES, LIVE_PROTOCOL, MAX_SOCKETS_PER_USER } from "../../src/live/protocol";
-import { call, changesPage, type ClientJson, createClient, expectProblem, newUser, nowSeconds, randomId, signToken } from "../support/api";
+import { call, changesPage, clientOf, createClient, expectProblem, newUser, nowSeconds, randomId, signToken } from "../support/api";
 import { type ChangeMessage, openSocket, type Socket, upgrade } from "../support/live";
 
 // Long enough for a message that was going to arrive (published through waitUntil and a Durable Object) to arrive.
@@ -24,10 +24,6 @@ async function expectMessages(socket: Socket, count: number): Promise<ChangeMess
   await settle();
   expect(socket.messages).toHaveLength(count);
   return socket.messages;
-}
-
-async function clientOf(response: Response): Promise<ClientJson> {
-  return ((await response.json()) as { client: ClientJson }).client;
 }
 
 describe("live changes", () => {
