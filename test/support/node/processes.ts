@@ -56,6 +56,11 @@ export async function waitFor(condition: () => boolean, timeoutMs: number): Prom
   return condition();
 }
 
+/** Whether `condition` holds within `timeoutMs` while `started` runs: false as soon as it exits without. */
+export function waitWhileRunning(started: Started, condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  return Promise.race([waitFor(condition, timeoutMs), started.exited.then(() => false)]);
+}
+
 export async function portIsFree(port: number): Promise<boolean> {
   const server = createServer();
   return new Promise((resolve) => {
