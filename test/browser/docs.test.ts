@@ -2,15 +2,14 @@
 // it, and the test checks that Swagger UI lists every operation of the document and that no request left the
 // machine. A screenshot goes to test-artifacts/ (git-ignored). Runs with `npm run test:browser`.
 import { mkdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, expect, inject, it } from "vitest";
 import { chromiumForThisFile, pageErrors } from "../support/node/chromium";
+import { repo } from "../support/node/checkout";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const artifacts = `${root}test-artifacts`;
+const artifacts = `${repo}test-artifacts`;
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
-const committedDocument = readFileSync(`${root}public/openapi.json`, "utf8");
+const committedDocument = readFileSync(`${repo}public/openapi.json`, "utf8");
 const document = JSON.parse(committedDocument) as {
   paths: Record<string, Record<string, unknown>>;
 };
