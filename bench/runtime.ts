@@ -2,6 +2,7 @@
 // how much CPU they have used. Linux only (/proc); the benchmark runs the worker on this machine.
 import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync, readlinkSync } from "node:fs";
+import { descendants } from "../local/tooling/process-group";
 
 const TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
 
@@ -16,37 +17,11 @@ function readStat(pid: number): string[] {
   return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
 }
 
-const parentOf = (pid: number) => Number(readStat(pid)[1]);
-
 const commandOf = (pid: number) => readFileSync(`/proc/${pid}/comm`, "utf8").trim();
-
-function livePids(): number[] {
-  return readdirSync("/proc").filter((name) => /^\d+$/.test(name)).map(Number);
-}
-
-function descendantsOf(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const pid of livePids()) {
-    try {
-      const parent = parentOf(pid);
-      children.set(parent, [...(children.get(parent) ?? []), pid]);
-    } catch {
-      // The process ended while the table was read.
-    }
-  }
-  const found: number[] = [];
-  const queue = [...(children.get(root) ?? [])];
-  while (queue.length > 0) {
-    const pid = queue.shift()!;
-    found.push(pid);
-    queue.push(...(children.get(pid) ?? []));
-  }
-  return found;
-}
 
 /** The workerd processes below this Node process. */
 export function workerdProcesses(): number[] {
-  return descendantsOf(process.pid).filter((pid) => {
+  return descendants(process.pid).filter((pid) => {
     try {
       return commandOf(pid) === "workerd";
     } catch {

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { busyMs, partsOf, topFunctions, type CpuProfile, type PartEntry, type ProfileEntry } from "./inspector";
+import { table } from "./report";
 import { locatorOfBundle, type Locate } from "./sourcemap";
 import type { WorkerConfig } from "./stack";
 
@@ -75,6 +76,8 @@ export function renderStartupParts(ours: Startup, floor: Startup): string {
   const rows = ours.parts.map(({ part, selfMs }) => ({ part, ours: selfMs, floor: floorMs.get(part) ?? 0 }));
   for (const { part, selfMs } of floor.parts) if (!rows.some((row) => row.part === part)) rows.push({ part, ours: 0, floor: selfMs });
   rows.sort((a, b) => b.ours - b.floor - (a.ours - a.floor));
-  const lines = rows.map(({ part, ours: o, floor: f }) => `${(part || "(no frame with a source position)").padEnd(44)} ${o.toFixed(1).padStart(6)} ${f.toFixed(1).padStart(6)} ${(o - f).toFixed(1).padStart(7)}`);
-  return [`${"part of the stack (mean over the runs)".padEnd(44)}   ours  floor    diff (ms)`, ...lines].join("\n");
+  return table(
+    ["part of the stack (mean over the runs)", "ours ms", "floor ms", "diff ms"],
+    rows.map(({ part, ours: o, floor: f }) => [part || "(no frame with a source position)", o.toFixed(1), f.toFixed(1), (o - f).toFixed(1)]),
+  );
 }

@@ -3,7 +3,7 @@
 // only the parent, which then stops the group in its own order. A guard process stops the group too if the
 // parent ends without doing so (killed with SIGKILL, say), so nothing is ever left behind holding a port.
 import { type ChildProcess, spawn, type SpawnOptions } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import type { Socket } from "node:net";
 import { constants as osConstants } from "node:os";
 
@@ -83,6 +83,22 @@ export function processStat(pid: number): { state: string; ppid: number } | unde
   } catch {
     return undefined; // ended while being read
   }
+}
+
+/** Every live process descending from `pid`, by the parent links in /proc (a zombie has ended). */
+export function descendants(pid: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = processStat(Number(entry));
+    if (stat && stat.state !== "Z") parents.set(Number(entry), stat.ppid);
+  }
+  const found: number[] = [];
+  for (let frontier = [pid]; frontier.length > 0; ) {
+    frontier = [...parents].filter(([, parent]) => frontier.includes(parent)).map(([child]) => child);
+    found.push(...frontier);
+  }
+  return found;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -2,15 +2,14 @@
 // it, and the test checks that Swagger UI lists every operation of the document and that no request left the
 // machine. A screenshot goes to test-artifacts/ (git-ignored). Runs with `npm run test:browser`.
 import { mkdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, expect, inject, it } from "vitest";
-import { chromiumForThisFile } from "../support/node/chromium";
+import { chromiumForThisFile, pageErrors } from "../support/node/chromium";
+import { repo } from "../support/node/checkout";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const artifacts = `${root}test-artifacts`;
+const artifacts = `${repo}test-artifacts`;
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
-const committedDocument = readFileSync(`${root}public/openapi.json`, "utf8");
+const committedDocument = readFileSync(`${repo}public/openapi.json`, "utf8");
 const document = JSON.parse(committedDocument) as {
   paths: Record<string, Record<string, unknown>>;
 };
@@ -39,15 +38,8 @@ describe("GET /docs", () => {
   it("lists every operation of the document, loading nothing from outside the machine", async () => {
     const page = await browser().newPage({ viewport: { width: 1280, height: 900 }, serviceWorkers: "block" });
     const requested: string[] = [];
-    const pageErrors: string[] = [];
+    const errors = pageErrors(page);
     page.on("request", (request) => requested.push(request.url()));
-    page.on("response", (answer) => {
-      if (answer.status() >= 400) pageErrors.push(`${answer.status()} for ${answer.url()}`);
-    });
-    page.on("pageerror", (error) => pageErrors.push(error.message));
-    page.on("console", (message) => {
-      if (message.type() === "error") pageErrors.push(message.text());
-    });
 
     const response = await page.goto(`${baseUrl}/docs`);
     expect(response?.status()).toBe(200);
@@ -76,7 +68,7 @@ describe("GET /docs", () => {
     await page.screenshot({ path: `${artifacts}/docs.png`, fullPage: true });
     await page.close();
 
-    expect(pageErrors).toEqual([]);
+    expect(errors).toEqual([]);
     expect(requested.length).toBeGreaterThan(0);
     const external = requested.filter((url) => {
       const { protocol, hostname } = new URL(url);

@@ -3,15 +3,14 @@
 // Content-Security-Policy (public/_headers) and with no error in either tab. Runs with `npm run test:browser`.
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
 import { describe, expect, inject, it } from "vitest";
 import { readDevVars } from "../../local/tooling/dev-checks";
 import { devVarsFile, signDevToken } from "../../local/tooling/dev-token";
 import { LIVE_PROTOCOL } from "../../src/live/protocol";
-import { chromiumForThisFile } from "../support/node/chromium";
+import { chromiumForThisFile, pageErrors } from "../support/node/chromium";
+import { repo } from "../support/node/checkout";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
 const baseUrl = inject("devUrl");
 const browser = chromiumForThisFile();
 
@@ -24,14 +23,7 @@ const eventually = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeou
 /** A tab of the live page, connected with `token`, and the errors it meets (CSP violations are console errors). */
 async function openTab(open: () => Promise<Page>, token: string) {
   const page = await open();
-  const errors: string[] = [];
-  page.on("pageerror", (error) => errors.push(error.message));
-  page.on("console", (message) => {
-    if (message.type() === "error") errors.push(message.text());
-  });
-  page.on("response", (answer) => {
-    if (answer.status() >= 400) errors.push(`${answer.status()} for ${answer.url()}`);
-  });
+  const errors = pageErrors(page);
   // Counted from here on: a reload would make it 2.
   const tab = { page, errors, loads: 0, headers: {} as Record<string, string> };
   page.on("load", () => tab.loads++);
@@ -112,10 +104,10 @@ describe("GET /live, two tabs of one user", () => {
   });
 
   it("runs the README's snippet, word for word, offering the server's subprotocol", () => {
-    const readme = readFileSync(`${root}README.md`, "utf8");
+    const readme = readFileSync(`${repo}README.md`, "utf8");
     const snippet = /^## Live updates$[\s\S]*?^```js\n([\s\S]*?)^```$/m.exec(readme)?.[1]?.trim().split("\n") ?? [];
     expect(snippet.length).toBeGreaterThan(0);
-    const page = readFileSync(`${root}public/live/follow.js`, "utf8")
+    const page = readFileSync(`${repo}public/live/follow.js`, "utf8")
       .split("\n")
       .map((line) => line.trim());
     // In order, with the page's own lines (the list, the return) in between.

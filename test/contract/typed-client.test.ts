@@ -5,10 +5,9 @@ import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { repo } from "../support/node/checkout";
 
-const repo = fileURLToPath(new URL("../..", import.meta.url));
 const document = JSON.parse(readFileSync(join(repo, "public/openapi.json"), "utf8")) as {
   paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
 };

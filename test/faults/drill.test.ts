@@ -6,7 +6,7 @@
 // each key makes one client, and every answer for a key is that client.
 import { describe, expect, it } from "vitest";
 import { setGateway } from "../support/gateway-control";
-import { type ClientJson, listAll, newUser, type User } from "../support/api";
+import { clientOf, type ClientJson, listAll, newUser, type User } from "../support/api";
 
 const LANES = 6;
 const WRITERS_PER_ID = 2;
@@ -38,7 +38,7 @@ async function answerWithin<T>(work: Promise<T>, what: string): Promise<T> {
 /** What one request answered: its status, and the client unless it was a 503. */
 async function answerOf(response: Response, what: string): Promise<{ status: number; client?: ClientJson }> {
   expect([200, 201, 503], `${what}: ${response.status}`).toContain(response.status);
-  if (response.status !== 503) return { status: response.status, client: ((await response.json()) as { client: ClientJson }).client };
+  if (response.status !== 503) return { status: response.status, client: await clientOf(response) };
   expect(response.headers.get("Content-Type")).toBe("application/problem+json");
   expect(response.headers.get("Retry-After")).toMatch(/^\d+$/);
   await response.body?.cancel();

@@ -5,6 +5,7 @@ import { expect } from "vitest";
 import { configFor } from "../../src/config";
 import { createDb } from "../../src/db/connection";
 import app from "../../src/app";
+import type { ChangeJson } from "../../src/http/change-json";
 import type { ClientJson } from "../../src/http/client-fields";
 
 /** The database the worker uses, for arranging rows no route would write. */
@@ -13,7 +14,8 @@ export const testDatabase = () => createDb(configFor(env).database);
 export const randomId = (prefix: string) => `${prefix}-${crypto.randomUUID()}`;
 
 const HOUR_SECONDS = 3600;
-const nowSeconds = () => Math.floor(Date.now() / 1000);
+/** Now as a JWT counts time: whole seconds since the epoch. */
+export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /** An HS256 token for `sub`, valid for an hour; `claims` override or add claims (`sub: undefined` drops it). */
 export const signToken = (sub: string | undefined, claims: Record<string, unknown> = {}) =>
@@ -76,10 +78,15 @@ export async function expectProblem(response: Response, status: number): Promise
   return problem;
 }
 
+/** The client a response carries (`{ client }`). */
+export async function clientOf(response: Response): Promise<ClientJson> {
+  return ((await response.json()) as { client: ClientJson }).client;
+}
+
 export async function createClient(user: User, body: Record<string, unknown> = {}) {
   const response = await user.call("POST", "/api/clients", { body: { name: "Ada Lovelace", ...body } });
   expect(response.status).toBe(201);
-  return ((await response.json()) as { client: ClientJson }).client;
+  return clientOf(response);
 }
 
 /** Every client of `user`, all pages. */
@@ -93,4 +100,13 @@ export async function listAll(user: User): Promise<ClientJson[]> {
     cursor = page.nextCursor;
   }
   return clients;
+}
+
+export type ChangePage = { changes: ChangeJson[]; next: number };
+
+/** One page of `user`'s change log, as GET /api/clients/changes answers `query` ("", "?after=2&limit=3", …). */
+export async function changesPage(user: User, query = ""): Promise<ChangePage> {
+  const response = await user.call("GET", `/api/clients/changes${query}`);
+  expect(response.status, await response.clone().text()).toBe(200);
+  return (await response.json()) as ChangePage;
 }

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { cliEnv, makeCheckout } from "../support/node/checkout";
 import { freePort } from "../support/node/free-port";
 import { startPasswordServer } from "../support/node/postgres-stand-ins";
-import { alive, commandLine, descendants, killTree, portIsFree, type Started, startProcess, waitFor } from "../support/node/processes";
+import { alive, commandLine, descendants, killTree, portIsFree, type Started, startProcess, waitFor, waitWhileRunning } from "../support/node/processes";
 import { listenTcp } from "../support/node/tcp-server";
 
 // A bound, not a target: wrangler takes long to start on a busy 2-core machine.
@@ -42,10 +42,7 @@ async function runDev(env: Record<string, string> = {}, args: string[] = []) {
 async function startUntilReady(port: number): Promise<{ run: Started; started: number[] }> {
   const run = startDev({ PORT: String(port) });
   const ready = `clients-api ready on http://127.0.0.1:${port}`;
-  const outcome = await Promise.race([
-    waitFor(() => run.output().includes(ready), START_TIMEOUT_MS - 10_000),
-    run.exited.then(() => false),
-  ]);
+  const outcome = await waitWhileRunning(run, () => run.output().includes(ready), START_TIMEOUT_MS - 10_000);
   expect(outcome, run.output()).toBe(true);
   const started = descendants(run.child.pid!);
   // wrangler's node, workerd, and the guard at least

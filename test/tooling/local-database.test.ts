@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { afterAll, expect, it } from "vitest";
 import { cliEnv, makeCheckout, repo } from "../support/node/checkout";
 import { freePort } from "../support/node/free-port";
-import { startProcess, waitFor } from "../support/node/processes";
+import { startProcess, waitWhileRunning } from "../support/node/processes";
 
 const run = promisify(execFile);
 const checkout = makeCheckout("local-database");
@@ -27,7 +27,7 @@ async function servePsql(): Promise<{ url: string; stop(): Promise<void> }> {
   });
   started.push(npm.child);
   const command = /Connect with: psql "(postgresql:\/\/[^"]+)"\n/;
-  expect(await waitFor(() => command.test(npm.output()) || npm.child.exitCode !== null, 60_000), npm.output()).toBe(true);
+  expect(await waitWhileRunning(npm, () => command.test(npm.output()), 60_000), npm.output()).toBe(true);
   expect(npm.output()).toMatch(new RegExp(`^db:psql: \\.data/pglite served on 127\\.0\\.0\\.1:${port} \\(Ctrl-C stops\\)\\. Connect with: psql "postgresql://postgres@127\\.0\\.0\\.1:${port}/postgres"\\n$`));
   return {
     url: command.exec(npm.output())![1]!,

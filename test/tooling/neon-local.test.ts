@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GatewayStats } from "../../local/gateway/gateway";
 import { repo } from "../support/node/checkout";
 import { connectionString, databaseUrl, isPostgres, postSql, uniqueName } from "../support/node/gateway-fixture";
-import { type Started, startProcess, waitFor } from "../support/node/processes";
+import { type Started, startProcess, waitWhileRunning } from "../support/node/processes";
 
 const password = `secret-${randomUUID()}`;
 // Trust authentication ignores the password: it is there to prove the CLI never prints it.
@@ -24,7 +24,7 @@ async function startCli(args: string[], env: NodeJS.ProcessEnv): Promise<Cli> {
   const run = startProcess(process.execPath, command, { cwd: repo, env });
   const readyLine = /^Neon gateway ready at (http:\/\/127\.0\.0\.1:\d+\/sql) \(backend: (\w+), .*\), connection string: (\S+)\n/;
   // Generous: three gateways start at once, on a machine that may be busy.
-  const started = await Promise.race([waitFor(() => readyLine.test(run.output()), 60_000), run.exited.then(() => false)]);
+  const started = await waitWhileRunning(run, () => readyLine.test(run.output()), 60_000);
   expect(started, `the CLI exited, or gave no ready line within 60 s: ${run.output()}`).toBe(true);
   const ready = readyLine.exec(run.output())!;
   expect(ready[2]).toBe(isPostgres ? "postgres" : "pglite");

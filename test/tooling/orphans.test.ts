@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { cliEnv, makeCheckout } from "../support/node/checkout";
 import { freePort } from "../support/node/free-port";
-import { alive, commandLine, descendants, portIsFree, type Started, startProcess, waitFor } from "../support/node/processes";
+import { alive, commandLine, descendants, portIsFree, type Started, startProcess, waitFor, waitWhileRunning } from "../support/node/processes";
 
 // Generous: drizzle-kit and wrangler take long to start on a busy 2-core machine.
 const START_TIMEOUT_MS = 150_000;
@@ -36,10 +36,7 @@ async function startScript(script: string, args: string[], ready: Ready): Promis
   const checkout = makeCheckout("orphans");
   checkouts.push(checkout);
   const npm = startProcess("npm", ["run", script, "--", ...args], { cwd: checkout.dir, env: cliEnv(), detached: true });
-  const started = await Promise.race([
-    waitFor(() => ready(npm.output(), processesOf(npm.child), checkout.dir), START_TIMEOUT_MS - 30_000),
-    npm.exited.then(() => false),
-  ]);
+  const started = await waitWhileRunning(npm, () => ready(npm.output(), processesOf(npm.child), checkout.dir), START_TIMEOUT_MS - 30_000);
   expect(started, npm.output()).toBe(true);
   return npm;
 }

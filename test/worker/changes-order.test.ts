@@ -7,7 +7,7 @@ import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { ChangeJson } from "../../src/http/change-json";
 import { PAGE_SIZE } from "../../src/http/request-schemas";
-import { type ClientJson, newUser, randomId, testDatabase, type User } from "../support/api";
+import { changesPage, clientOf, newUser, randomId, testDatabase, type User } from "../support/api";
 
 const WRITERS = 4;
 const ROUNDS_PER_WRITER = 15;
@@ -15,15 +15,8 @@ const READERS = 2;
 // The longest a change of the test's user may stall between taking its seq and committing.
 const STALL_SECONDS = 0.02;
 
-type ChangePage = { changes: ChangeJson[]; next: number };
 /** What a change says about its client, as the writer's response told it. */
 type Written = { op: ChangeJson["op"]; id: string; etag: string };
-
-async function changesAfter(user: User, after: number): Promise<ChangePage> {
-  const response = await user.call("GET", `/api/clients/changes?after=${after}&limit=${PAGE_SIZE.max}`);
-  expect(response.status, await response.clone().text()).toBe(200);
-  return (await response.json()) as ChangePage;
-}
 
 /** Creates, updates and deletes its own clients, one request at a time; returns the changes it made. */
 async function writer(user: User, name: string): Promise<Written[]> {
@@ -32,7 +25,7 @@ async function writer(user: User, name: string): Promise<Written[]> {
     const id = randomId(name);
     const created = await user.call("POST", "/api/clients", { body: { id, name: `${name} ${round}` } });
     expect(created.status).toBe(201);
-    written.push({ op: "created", id, etag: ((await created.json()) as { client: ClientJson }).client.etag });
+    written.push({ op: "created", id, etag: (await clientOf(created)).etag });
     const updated = await user.call("PATCH", `/api/clients/${id}`, { body: { company: "ACME" } });
     expect(updated.status).toBe(200);
     written.push({ op: "updated", id, etag: updated.headers.get("ETag")! });
@@ -53,7 +46,7 @@ async function reader(user: User, writing: Promise<unknown>): Promise<ChangeJson
   for (;;) {
     // Read whether the writers had stopped before the page: a page read after that is complete.
     const final = stopped;
-    const page = await changesAfter(user, position);
+    const page = await changesPage(user, `?after=${position}&limit=${PAGE_SIZE.max}`);
     seen.push(...page.changes);
     position = page.next;
     if (final && page.changes.length === 0) return seen;

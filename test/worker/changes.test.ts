@@ -3,16 +3,7 @@ import { and, eq, lte, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { CHANGE_RETENTION_DAYS, pruneChanges } from "../../src/db/changes";
 import { clientChanges } from "../../src/db/schema";
-import type { ChangeJson } from "../../src/http/change-json";
-import { createClient, expectProblem, newUser, testDatabase, type User } from "../support/api";
-
-type ChangePage = { changes: ChangeJson[]; next: number };
-
-async function changesPage(user: User, query: string): Promise<ChangePage> {
-  const response = await user.call("GET", `/api/clients/changes${query}`);
-  expect(response.status, await response.clone().text()).toBe(200);
-  return (await response.json()) as ChangePage;
-}
+import { type ChangePage, changesPage, createClient, expectProblem, newUser, testDatabase, type User } from "../support/api";
 
 async function expectPositionUnknown(user: User, after: number) {
   const problem = await expectProblem(await user.call("GET", `/api/clients/changes?after=${after}`), 410);

@@ -3,9 +3,7 @@
 // DELETE apply only over the version the caller saw, checked in the write's own statement.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type ClientJson, createClient, expectProblem, newUser, randomId, type User } from "../support/api";
-
-type Envelope = { client: ClientJson };
+import { clientOf, type ClientJson, createClient, expectProblem, newUser, randomId, type User } from "../support/api";
 
 const path = (client: Pick<ClientJson, "id">) => `/api/clients/${client.id}`;
 
@@ -17,7 +15,7 @@ async function expectPreconditionFailed(response: Response) {
 async function read(user: User, client: Pick<ClientJson, "id">): Promise<ClientJson> {
   const response = await user.call("GET", path(client));
   expect(response.status).toBe(200);
-  return ((await response.json()) as Envelope).client;
+  return clientOf(response);
 }
 
 describe("ETag", () => {
@@ -30,7 +28,7 @@ describe("ETag", () => {
     const patched = await user.call("PATCH", `/api/clients/${id}`, { body: { company: "ACME" } });
     const [c, r, f, p] = await Promise.all([created, repeated, fetched, patched].map(async (response) => ({
       header: response.headers.get("ETag"),
-      body: ((await response.json()) as Envelope).client,
+      body: await clientOf(response),
     })));
     for (const { header, body } of [c!, r!, f!, p!]) {
       expect(header).toMatch(/^"[1-9]\d*"$/);
@@ -75,7 +73,7 @@ describe("GET with If-None-Match", () => {
     await user.call("PATCH", path(client), { body: { name: "Changed" } });
     const response = await user.call("GET", path(client), { headers: { "If-None-Match": client.etag } });
     expect(response.status).toBe(200);
-    expect(((await response.json()) as Envelope).client.name).toBe("Changed");
+    expect((await clientOf(response)).name).toBe("Changed");
   });
 
   it("404 for a missing client, whatever the tag", async () => {
@@ -97,7 +95,7 @@ describe("PATCH with If-Match", () => {
     const client = await createClient(user);
     const response = await user.call("PATCH", path(client), { body: { name: "New" }, headers: { "If-Match": client.etag } });
     expect(response.status).toBe(200);
-    const updated = ((await response.json()) as Envelope).client;
+    const updated = await clientOf(response);
     expect(response.headers.get("ETag")).toBe(updated.etag);
     expect(updated.etag).not.toBe(client.etag);
     expect(await read(user, client)).toEqual(updated);
@@ -106,7 +104,7 @@ describe("PATCH with If-Match", () => {
   it("412 problem for a stale tag, and nothing is written", async () => {
     const user = await newUser();
     const client = await createClient(user);
-    const current = ((await (await user.call("PATCH", path(client), { body: { name: "Second" } })).json()) as Envelope).client;
+    const current = await clientOf(await user.call("PATCH", path(client), { body: { name: "Second" } }));
     await expectPreconditionFailed(await user.call("PATCH", path(client), { body: { name: "Lost" }, headers: { "If-Match": client.etag } }));
     expect(await read(user, client)).toEqual(current);
   });
@@ -171,7 +169,7 @@ describe("PATCH with If-Match", () => {
     expect(statuses.filter((status) => status === 200)).toHaveLength(1);
     expect(statuses.filter((status) => status === 412)).toHaveLength(19);
     const winner = responses[statuses.indexOf(200)]!;
-    const stored = ((await winner.json()) as Envelope).client;
+    const stored = await clientOf(winner);
     await Promise.all(responses.filter((response) => response !== winner).map((response) => response.text()));
     expect(await read(user, client)).toEqual(stored);
   });
@@ -188,7 +186,7 @@ describe("DELETE with If-Match", () => {
   it("412 for a stale tag, and the client stays", async () => {
     const user = await newUser();
     const client = await createClient(user);
-    const current = ((await (await user.call("PATCH", path(client), { body: { name: "Changed" } })).json()) as Envelope).client;
+    const current = await clientOf(await user.call("PATCH", path(client), { body: { name: "Changed" } }));
     await expectPreconditionFailed(await user.call("DELETE", path(client), { headers: { "If-Match": client.etag } }));
     expect(await read(user, client)).toEqual(current);
   });
@@ -237,7 +235,7 @@ describe("no lost update, for any interleaving of PATCHes with If-Match", () => 
               const response = await user.call("PATCH", path(created), { body: { company }, headers: { "If-Match": ifMatch } });
               if (response.status === 412) return void (await response.text());
               expect(response.status).toBe(200);
-              const client = ((await response.json()) as Envelope).client;
+              const client = await clientOf(response);
               expect(client.company).toBe(company);
               acknowledged.push({ ifMatch, client });
               seen[editor] = client.etag;

@@ -1,7 +1,7 @@
 // A create racing a delete of the same id is ordered after it or before it: 201 (it made the client
 // again) or 200 (the row it collided with, or one another create made after the delete). Never an error.
 import { describe, expect, it } from "vitest";
-import { type ClientJson, expectProblem, newUser, randomId } from "../support/api";
+import { clientOf, expectProblem, newUser, randomId } from "../support/api";
 
 const ROUNDS = 40;
 const CREATES_PER_ROUND = 3;
@@ -18,7 +18,7 @@ describe("POST racing DELETE of one id", () => {
         const response = await user.call("POST", "/api/clients", { body: { id, name: `Round ${round} writer ${writer}` } });
         count("POST", response.status);
         expect([200, 201], await response.clone().text()).toContain(response.status);
-        expect(((await response.json()) as { client: ClientJson }).client.id).toBe(id);
+        expect((await clientOf(response)).id).toBe(id);
       });
       const deletes = Array.from({ length: DELETES_PER_ROUND }, async () => {
         const response = await user.call("DELETE", `/api/clients/${id}`);

@@ -5,16 +5,10 @@ import { and, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { IDEMPOTENCY_KEY_TTL_HOURS } from "../../src/db/clients";
 import { clients, idempotencyKeys } from "../../src/db/schema";
-import { type ClientJson, expectProblem, listAll, newUser, randomId, testDatabase, type User } from "../support/api";
-
-type Envelope = { client: ClientJson };
+import { clientOf, expectProblem, listAll, newUser, randomId, testDatabase, type User } from "../support/api";
 
 const create = (user: User, key: string, body: Record<string, unknown> = { name: "Ada" }) =>
   user.call("POST", "/api/clients", { body, headers: { "Idempotency-Key": key } });
-
-async function clientOf(response: Response): Promise<ClientJson> {
-  return ((await response.json()) as Envelope).client;
-}
 
 /** Moves `user`'s key back in time, past the period keys are remembered. */
 async function expire(user: User, key: string) {

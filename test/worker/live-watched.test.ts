@@ -5,22 +5,8 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { changeCounters } from "../../src/db/schema";
-import { LIVE_PROTOCOL } from "../../src/live/protocol";
-import { call, createClient, newUser, testDatabase, type User } from "../support/api";
-
-async function openSocket(user: User) {
-  const response = await call("GET", "/api/clients/live", {
-    headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": `${LIVE_PROTOCOL}, bearer.${user.token}` },
-  });
-  expect(response.status).toBe(101);
-  const socket = response.webSocket!;
-  const messages: { seq: number }[] = [];
-  socket.addEventListener("message", (event) => {
-    messages.push(JSON.parse(event.data as string));
-  });
-  socket.accept();
-  return { socket, messages };
-}
+import { createClient, newUser, testDatabase } from "../support/api";
+import { openSocket } from "../support/live";
 
 const feedExists = async (userId: string) => {
   const id = env.USER_FEEDS.idFromName(userId);
@@ -42,8 +28,8 @@ describe("the watched mark", () => {
 
   it("is set while a socket is open, so writes reach it, and cleared when the last one closes", async () => {
     const user = await newUser();
-    const first = await openSocket(user);
-    const second = await openSocket(user);
+    const first = await openSocket(user.token);
+    const second = await openSocket(user.token);
     expect(await watched(user.id)).toBe(true);
     await createClient(user, { name: "Ada" });
     await expect.poll(() => [first.messages.length, second.messages.length]).toEqual([1, 1]);

@@ -4,42 +4,17 @@ import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";
-import type { ChangeJson } from "../../src/http/change-json";
 import { CLOSE_CODES, LIVE_PROTOCOL, MAX_SOCKETS_PER_USER } from "../../src/live/protocol";
-import { call, type ClientJson, createClient, expectProblem, newUser, randomId, signToken, type User } from "../support/api";
-
-type ChangeMessage = { type: "change" } & ChangeJson;
+import { call, changesPage, clientOf, createClient, expectProblem, newUser, nowSeconds, randomId, signToken } from "../support/api";
+import { type ChangeMessage, openSocket, type Socket, upgrade } from "../support/live";
 
 // Long enough for a message that was going to arrive (published through waitUntil and a Durable Object) to arrive.
 const SETTLE_MS = 300;
 const settle = (ms = SETTLE_MS) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const upgrade = (protocols: string) => ({ Upgrade: "websocket", "Sec-WebSocket-Protocol": protocols });
-
-/** Opens a live socket with `token` and records what it receives and how it closes. */
-async function openSocket(token: string) {
-  const response = await call("GET", "/api/clients/live", { headers: upgrade(`${LIVE_PROTOCOL}, bearer.${token}`) });
-  expect(response.status).toBe(101);
-  expect(response.headers.get("Sec-WebSocket-Protocol")).toBe(LIVE_PROTOCOL);
-  const socket = response.webSocket!;
-  const messages: ChangeMessage[] = [];
-  const closed: { code?: number; reason?: string } = {};
-  socket.addEventListener("message", (event) => {
-    messages.push(JSON.parse(event.data as string) as ChangeMessage);
-  });
-  socket.addEventListener("close", (event) => {
-    closed.code = event.code;
-    closed.reason = event.reason;
-  });
-  socket.accept();
-  return { socket, messages, closed };
-}
-
-type Socket = Awaited<ReturnType<typeof openSocket>>;
-
 /** A token for `userId` that expires in one to two seconds (exp counts whole seconds), and when. */
 async function shortLivedToken(userId: string) {
-  const exp = Math.floor(Date.now() / 1000) + 2;
+  const exp = nowSeconds() + 2;
   return { token: await signToken(userId, { exp }), expiresAt: exp * 1000 };
 }
 
@@ -49,17 +24,6 @@ async function expectMessages(socket: Socket, count: number): Promise<ChangeMess
   await settle();
   expect(socket.messages).toHaveLength(count);
   return socket.messages;
-}
-
-async function clientOf(response: Response): Promise<ClientJson> {
-  return ((await response.json()) as { client: ClientJson }).client;
-}
-
-/** The user's changes after `after` (one page) and the next position, as the catch-up route answers. */
-async function changesAfter(user: User, after?: number) {
-  const response = await user.call("GET", `/api/clients/changes${after === undefined ? "" : `?after=${after}`}`);
-  expect(response.status).toBe(200);
-  return (await response.json()) as { changes: ChangeJson[]; next: number };
 }
 
 describe("live changes", () => {
@@ -139,7 +103,7 @@ describe("live changes", () => {
 
   it("lets a reconnecting tab catch up on exactly the changes it missed", async () => {
     const user = await newUser();
-    expect(await changesAfter(user)).toEqual({ changes: [], next: 0 });
+    expect(await changesPage(user)).toEqual({ changes: [], next: 0 });
     const socket = await openSocket(user.token);
     const seen = [await createClient(user), await createClient(user)];
     const messages = await expectMessages(socket, seen.length);
@@ -154,7 +118,7 @@ describe("live changes", () => {
     const renamed = await clientOf(patched);
     expect(socket.messages).toHaveLength(seen.length);
 
-    const caughtUp = await changesAfter(user, lastSeen);
+    const caughtUp = await changesPage(user, `?after=${lastSeen}`);
     expect(caughtUp).toEqual({
       changes: [
         { seq: 3, op: "created", client: missed[0] },
@@ -164,14 +128,12 @@ describe("live changes", () => {
       ],
       next: 6,
     });
-    expect(await changesAfter(user, caughtUp.next)).toEqual({ changes: [], next: 6 });
-    expect(await changesAfter(user)).toEqual({ changes: [], next: 6 });
+    expect(await changesPage(user, `?after=${caughtUp.next}`)).toEqual({ changes: [], next: 6 });
+    expect(await changesPage(user)).toEqual({ changes: [], next: 6 });
   });
 });
 
 describe("opening a live socket", () => {
-  const nowSeconds = () => Math.floor(Date.now() / 1000);
-
   // Each refused with the problem the same token gets on an HTTP route, before any upgrade.
   it.each([
     ["an expired token", async () => `bearer.${await signToken(randomId("user"), { exp: nowSeconds() - 60 })}`],

@@ -1,4 +1,4 @@
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll } from "vitest";
 
 /** The system's Chromium, headless, with nothing of its own reaching the network. */
@@ -30,4 +30,20 @@ export function chromiumForThisFile(): () => Browser {
     if (!browser) throw new Error("Chromium is launched in beforeAll: call this inside a test");
     return browser;
   };
+}
+
+/**
+ * Collects what goes wrong on `page` from now on: uncaught errors, console errors (CSP violations among them)
+ * and answers of 400 or above. The array fills as the page runs.
+ */
+export function pageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text());
+  });
+  page.on("response", (answer) => {
+    if (answer.status() >= 400) errors.push(`${answer.status()} for ${answer.url()}`);
+  });
+  return errors;
 }

@@ -2,9 +2,11 @@
 // ended (the process tree from /proc, whether a port is free).
 import { type ChildProcess, spawn, type SpawnOptions } from "node:child_process";
 import { once } from "node:events";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { processStat } from "../../../local/tooling/process-group";
+import { descendants, processStat } from "../../../local/tooling/process-group";
+
+export { descendants };
 
 export interface Started {
   child: ChildProcess;
@@ -27,22 +29,6 @@ export function startProcess(command: string, args: string[], options: SpawnOpti
 /** SIGKILL to `pid` and every live process descending from it: what a failed test left running. */
 export function killTree(pid: number): void {
   for (const each of alive([pid, ...descendants(pid)])) process.kill(each, "SIGKILL");
-}
-
-/** Every live process descending from `pid`, by the parent links in /proc. */
-export function descendants(pid: number): number[] {
-  const parents = new Map<number, number>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = processStat(Number(entry));
-    if (stat && stat.state !== "Z") parents.set(Number(entry), stat.ppid);
-  }
-  const found: number[] = [];
-  for (let frontier = [pid]; frontier.length > 0; ) {
-    frontier = [...parents].filter(([, parent]) => frontier.includes(parent)).map(([child]) => child);
-    found.push(...frontier);
-  }
-  return found;
 }
 
 /** The processes of `pids` that still run (a zombie has ended). */
@@ -68,6 +54,11 @@ export async function waitFor(condition: () => boolean, timeoutMs: number): Prom
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return condition();
+}
+
+/** Whether `condition` holds within `timeoutMs` while `started` runs: false as soon as it exits without. */
+export function waitWhileRunning(started: Started, condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  return Promise.race([waitFor(condition, timeoutMs), started.exited.then(() => false)]);
 }
 
 export async function portIsFree(port: number): Promise<boolean> {
