@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import type pg from "pg";
 import type { Backend } from "./backends";
 import { isolationLevels, type Payload, type QueryData, type RequestOptions } from "./neon-request";
@@ -121,6 +122,8 @@ function whyUnreachable(err: NodeJS.ErrnoException & { address?: string; port?: 
   return err.message;
 }
 
+const CANCEL_REPEAT_MS = 200;
+
 /** Runs `work` on a pooled connection; a caller that disconnects gets its running statement cancelled. */
 async function withConnection<T>(backend: Backend, signal: AbortSignal, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   let client: pg.PoolClient;
@@ -134,9 +137,18 @@ async function withConnection<T>(backend: Backend, signal: AbortSignal, work: (c
   // and its socket's end is read only in a later poll phase: two turns of the loop let it show before any
   // statement runs for nobody.
   for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+  let workEnded!: () => void;
+  const ended = new Promise<void>((resolve) => (workEnded = resolve));
   let cancelling: Promise<void> | undefined;
   const cancel = () => {
-    cancelling = backend.cancel(client).catch(() => {});
+    cancelling = (async () => {
+      // PostgreSQL ignores a cancel that reaches a session before its statement does (the session is still
+      // reading input), and the statement then runs to its end: so cancel again until the work has ended.
+      for (let done = false; !done; ) {
+        await backend.cancel(client).catch(() => {});
+        done = await Promise.race([ended.then(() => true), delay(CANCEL_REPEAT_MS).then(() => false)]);
+      }
+    })();
   };
   let broken: Error | undefined;
   let used = false;
@@ -155,6 +167,7 @@ async function withConnection<T>(backend: Backend, signal: AbortSignal, work: (c
     throw err;
   } finally {
     signal.removeEventListener("abort", cancel);
+    workEnded();
     await cancelling; // the cancel must land before the connection serves anyone else
     if (used && !broken) broken = await resetSession(client, backend.sessionReset);
     client.release(broken);
