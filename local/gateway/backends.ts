@@ -1,9 +1,9 @@
-import { PGlite } from "@electric-sql/pglite";
+import { PGlite, type PGliteOptions } from "@electric-sql/pglite";
 import { createPgConfig } from "@electric-sql/pglite/node-postgres";
-import { mkdir } from "node:fs/promises";
 import type { Socket } from "node:net";
 import pg from "pg";
 import { type MigrationOutcome, migratePglite, migratePostgres } from "./migrations";
+import { pgliteOptions } from "./pristine-cluster";
 
 export type BackendKind = "postgres" | "pglite";
 
@@ -95,7 +95,7 @@ export async function openPostgres(databaseUrl: string): Promise<Backend> {
 // PGlite's wire-protocol reader decodes values with a default TextDecoder, which drops a leading U+FEFF
 // from each one; PostgreSQL returns it as stored. The reader is built in PGlite's constructor, so the
 // constructor alone runs with a decoder that keeps the BOM.
-function newPgliteKeepingByteOrderMarks(dataDir: string | undefined): PGlite {
+function newPgliteKeepingByteOrderMarks(options: PGliteOptions): PGlite {
   const global = globalThis as unknown as { TextDecoder: typeof TextDecoder };
   const PlatformDecoder = global.TextDecoder;
   global.TextDecoder = class extends PlatformDecoder {
@@ -104,15 +104,14 @@ function newPgliteKeepingByteOrderMarks(dataDir: string | undefined): PGlite {
     }
   };
   try {
-    return new PGlite(dataDir ? { dataDir } : {});
+    return new PGlite(options);
   } finally {
     global.TextDecoder = PlatformDecoder;
   }
 }
 
 export async function openPglite(dataDir?: string): Promise<Backend> {
-  if (dataDir) await mkdir(dataDir, { recursive: true }); // PGlite creates only the last level
-  const pglite = newPgliteKeepingByteOrderMarks(dataDir);
+  const pglite = newPgliteKeepingByteOrderMarks(await pgliteOptions(dataDir));
   await pglite.waitReady;
   const { rows } = await pglite.query<{ user: string }>("SELECT session_user AS user");
   const initialUser = `"${rows[0]!.user.replaceAll('"', '""')}"`;

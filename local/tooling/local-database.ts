@@ -2,9 +2,9 @@
 // the PostgreSQL of $DATABASE_URL when set (on this machine, see database-guard.ts), else the embedded PGlite
 // folder in .data/, locked against a second user.
 import { PGlite } from "@electric-sql/pglite";
-import { mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { type MigrationOutcome, migratePglite } from "../gateway/migrations";
+import { pgliteOptions } from "../gateway/pristine-cluster";
 import { lockDataFolder } from "./data-lock";
 import { assertUsableDatabase, checkOrExit } from "./dev-checks";
 
@@ -28,7 +28,6 @@ export function claimLocalDatabase(script: string): Promise<LocalDatabase> {
 
 /** The local PGlite database in `dataDir`, created if need be and migrated. */
 export async function openMigratedPglite(dataDir: string): Promise<{ db: PGlite; migration: MigrationOutcome }> {
-  await mkdir(dataDir, { recursive: true }); // PGlite creates only the last level
-  const db = await PGlite.create({ dataDir });
+  const db = await PGlite.create(await pgliteOptions(dataDir));
   return { db, migration: await migratePglite(db) };
 }

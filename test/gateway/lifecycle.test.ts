@@ -2,13 +2,15 @@
 import type { PGlite } from "@electric-sql/pglite";
 import { type NeonDbError, neon, neonConfig } from "@neondatabase/serverless";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { openPglite } from "../../local/gateway/backends";
 import { startNeonGateway } from "../../local/gateway/gateway";
+import { keptClusterFile, pgliteOptions } from "../../local/gateway/pristine-cluster";
 import { migratePglite, migratePostgres, migrationsFolder } from "../../local/gateway/migrations";
 import { connectionString, databaseUrl, isPostgres, uniqueName } from "../support/node/gateway-fixture";
 
@@ -72,6 +74,24 @@ describe("lifecycle", () => {
       }
     } finally {
       await rm(empty, { recursive: true, force: true });
+    }
+  });
+
+  it("starts a new PGlite database from the kept copy of initdb's files, not from initdb", { timeout: 30_000 }, async () => {
+    const dataDir = join(await mkdtemp(join(tmpdir(), "pristine-")), "pglite");
+    try {
+      const options = await pgliteOptions(dataDir);
+      expect(options.loadDataDir?.size).toBeGreaterThan(0);
+      expect(existsSync(keptClusterFile)).toBe(true); // kept by this start, or by an earlier one
+      const backend = await openPglite(dataDir);
+      try {
+        expect(await backend.migrate()).toEqual({ applied: journal.entries.length, total: journal.entries.length });
+      } finally {
+        await backend.close();
+      }
+      expect(await pgliteOptions(dataDir)).toEqual({ dataDir }); // a folder that holds a cluster is opened as it is
+    } finally {
+      await rm(join(dataDir, ".."), { recursive: true, force: true });
     }
   });
 
