@@ -137,16 +137,15 @@ async function withConnection<T>(backend: Backend, signal: AbortSignal, work: (c
   // and its socket's end is read only in a later poll phase: two turns of the loop let it show before any
   // statement runs for nobody.
   for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
-  let workEnded!: () => void;
-  const ended = new Promise<void>((resolve) => (workEnded = resolve));
+  const workEnded = new AbortController();
   let cancelling: Promise<void> | undefined;
   const cancel = () => {
     cancelling = (async () => {
       // PostgreSQL ignores a cancel that reaches a session before its statement does (the session is still
       // reading input), and the statement then runs to its end: so cancel again until the work has ended.
-      for (let done = false; !done; ) {
+      while (!workEnded.signal.aborted) {
         await backend.cancel(client).catch(() => {});
-        done = await Promise.race([ended.then(() => true), delay(CANCEL_REPEAT_MS).then(() => false)]);
+        await delay(CANCEL_REPEAT_MS, undefined, { signal: workEnded.signal }).catch(() => {});
       }
     })();
   };
@@ -167,7 +166,7 @@ async function withConnection<T>(backend: Backend, signal: AbortSignal, work: (c
     throw err;
   } finally {
     signal.removeEventListener("abort", cancel);
-    workEnded();
+    workEnded.abort();
     await cancelling; // the cancel must land before the connection serves anyone else
     if (used && !broken) broken = await resetSession(client, backend.sessionReset);
     client.release(broken);
