@@ -38,7 +38,7 @@ const isOrigin = (value: string) => urlWith((url) => isHttp(url) && url.origin =
 const emptyOr = (accept: (value: string) => boolean) => (value: string) => value === "" || accept(value);
 const rateLimit = z.custom<RateLimit>((value) => typeof (value as Partial<RateLimit> | undefined)?.limit === "function");
 const durableObjects = z.custom<DurableObjectNamespace<UserFeed>>(
-  (value) => typeof (value as Partial<DurableObjectNamespace> | undefined)?.idFromName === "function",
+  (value) => typeof (value as Partial<DurableObjectNamespace> | undefined)?.getByName === "function",
 );
 
 // What each setting must be. Shown to callers and operators in place of zod's messages, so that no

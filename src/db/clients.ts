@@ -1,6 +1,6 @@
 import { and, eq, getTableColumns, getTableName, lt, sql, type Placeholder, type SQL } from "drizzle-orm";
 import type { AnyPgColumn, PgInsertValue } from "drizzle-orm/pg-core";
-import { recording, type Change, type WrittenChange } from "./changes";
+import { recording, type WrittenChange } from "./changes";
 import type { Database } from "./connection";
 import {
   DatabaseUnavailableError,
@@ -19,6 +19,7 @@ import {
   idempotencyKeys,
   nextClientVersion,
   UNIQUE_FIELDS,
+  type ChangeOp,
   type ClientFieldName,
   type ClientRow,
   type NewClientRow,
@@ -62,7 +63,7 @@ const thisClientAt = (conditional: boolean) => and(thisClient, conditional ? atE
 type RecordedRow = ClientRow & { seq: number | null; watched: boolean | null };
 
 /** The change a recording write made, or undefined when it wrote nothing or its row counts as no change. */
-function changeOf(op: Change["op"], [row]: RecordedRow[]): WrittenChange | undefined {
+function changeOf(op: ChangeOp, [row]: RecordedRow[]): WrittenChange | undefined {
   if (!row || row.seq === null) return undefined;
   const { seq, watched, ...client } = row;
   return { seq, op, client, watched: watched === true };
@@ -86,7 +87,7 @@ const CREATED_COLUMNS = Object.entries(getTableColumns(clients)).flatMap(([key, 
 
 // An update's statement depends on the fields it sets and on whether it has a precondition: each such shape
 // is prepared the first time it is used, at most 2^fields x 2 of them.
-function prepareUpdate(db: Database, fieldNames: readonly string[], conditional: boolean) {
+function prepareUpdate(db: Database, name: string, fieldNames: readonly string[], conditional: boolean) {
   const fields = Object.fromEntries(fieldNames.map((name) => [name, sql.placeholder(name)]));
   const written = db.$with("written").as(
     db
@@ -95,7 +96,7 @@ function prepareUpdate(db: Database, fieldNames: readonly string[], conditional:
       .where(thisClientAt(conditional))
       .returning(),
   );
-  return recording(db, "updated", written).prepare(`update_client_${fieldNames.join("_")}${conditional ? "_if_at" : ""}`);
+  return recording(db, "updated", written).prepare(name);
 }
 
 function prepareDelete(db: Database, conditional: boolean) {
@@ -268,7 +269,8 @@ export async function updateClient(
   const names = Object.keys(fields).filter((name) => fields[name as ClientFieldName] !== undefined).sort();
   const conditional = expected !== undefined;
   const { updates } = prepared(db);
-  const update = keptIn(updates, `${names.join(",")}${conditional ? "?" : ""}`, () => prepareUpdate(db, names, conditional));
+  const name = `update_client_${names.join("_")}${conditional ? "_if_at" : ""}`; // the shape's key here, and its statement's name
+  const update = keptIn(updates, name, () => prepareUpdate(db, name, names, conditional));
   const params = { ...fields, userId, id, versions: expected };
   const change = changeOf("updated", await withOneRetry(() => update.execute(params)).catch(rethrowFieldConflict));
   if (!change && expected) await refuseIfPresent(db, userId, id);

@@ -5,7 +5,7 @@ import type { AppEnv } from "./app-env";
 import { toChangeJson } from "./change-json";
 
 /** A live socket's message: one committed change of the user's clients. */
-export const changeMessage = (change: Change) => JSON.stringify({ type: "change", ...toChangeJson(change) });
+const changeMessage = (change: Change) => JSON.stringify({ type: "change", ...toChangeJson(change) });
 
 /**
  * Sends a committed change to the caller's open sockets once the answer is on its way (`waitUntil`): the write

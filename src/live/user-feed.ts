@@ -62,13 +62,15 @@ export class UserFeed extends DurableObject<Env> {
   /** Closes the sockets whose tokens have expired, and wakes again for the next. */
   override async alarm(): Promise<void> {
     const now = Date.now();
+    let closedFor: string | undefined; // every socket here is the one user's
     for (const socket of this.openSockets()) {
       const { userId, expiresAt } = socket.deserializeAttachment() as Attachment;
       if (expiresAt <= now) {
         socket.close(CLOSE_CODES.tokenExpired.code, CLOSE_CODES.tokenExpired.reason);
-        await this.unmarkIfNone(userId);
+        closedFor = userId;
       }
     }
+    if (closedFor !== undefined) await this.unmarkIfNone(closedFor);
     await this.wakeAtNextExpiry();
   }
 

@@ -1,5 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
+import { LIVE_PROTOCOL } from "../../live/protocol";
 import { described } from "../route-meta";
 
 const BEARER_PROTOCOL_PREFIX = "bearer.";
@@ -26,9 +27,9 @@ export const socketCredential = described(
     reads: {
       name: "Sec-WebSocket-Protocol",
       description:
-        "The subprotocols the socket's client offers: `clients-api.v1`, and the bearer token as `bearer.<token>` (a browser cannot set Authorization on a WebSocket). The server accepts `clients-api.v1`.",
+        `The subprotocols the socket's client offers: \`${LIVE_PROTOCOL}\`, and the bearer token as \`bearer.<token>\` (a browser cannot set Authorization on a WebSocket). The server accepts \`${LIVE_PROTOCOL}\`.`,
       schema: { type: "string", maxLength: 8192 },
-      example: "clients-api.v1, bearer.eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLTEiLCJleHAiOjE3OTYwMDAwMDB9.c2lnbmF0dXJl",
+      example: `${LIVE_PROTOCOL}, bearer.eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLTEiLCJleHAiOjE3OTYwMDAwMDB9.c2lnbmF0dXJl`,
     },
   },
 );
