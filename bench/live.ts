@@ -11,7 +11,7 @@ import { call, type Answer, type Answered } from "./scenarios";
 import type { WorkerTarget } from "./worker-target";
 
 /** The creates of one user, one at a time, each waited for on all of the user's open sockets. */
-export type FanOut = {
+type FanOut = {
   sockets: number;
   creates: number;
   statuses: Record<string, number>;
@@ -71,7 +71,7 @@ class LiveSocket {
       else this.arrived.set(key, at);
     });
     socket.addEventListener("close", ({ code, reason }) => {
-      if (code !== 1000) this.problems.push(`closed by the server: ${code} ${reason}`);
+      if (code !== NORMAL_CLOSURE) this.problems.push(`closed by the server: ${code} ${reason}`);
     });
   }
 
@@ -113,7 +113,7 @@ class LiveSocket {
   close(): Promise<void> {
     if (this.socket.readyState === WebSocket.CLOSED) return Promise.resolve();
     const closed = new Promise<void>((resolve) => this.socket.addEventListener("close", () => resolve(), { once: true }));
-    this.socket.close(1000);
+    this.socket.close(NORMAL_CLOSURE);
     return closed;
   }
 }

@@ -10,6 +10,7 @@
 //   npm run bench -- --url https://... --token <jwt>   a deployed worker (its scenarios only)
 //   npm run bench -- --out bench/results/mine.json
 //   npm run bench -- --live-only           live updates only: a create's message on 1 and 100 sockets, round trips per write
+//   npm run bench -- --startup-only --repeats 15   start-up only: ours against the floor, and where the time goes
 //   npm run bench -- --cpu                 CPU per request only: handlers in workerd, database answers replayed
 //   npm run bench -- --cpu --requests 5000 --repeats 5 --no-profile --local-platform
 import { execFileSync } from "node:child_process";
@@ -335,9 +336,11 @@ async function cpuOnly(): Promise<void> {
   const loadAverage = loadavg();
   writeJson(outPath, { startedAt: startedAt.toISOString(), commit: commit(), machine: machine(), loadAverage, ...cpu });
   console.log(renderCpu(cpu));
-  console.log(`${machine()}; load average at the end ${loadAverage.map((n) => n.toFixed(2)).join(" ")}`);
+  console.log(`${machine()}; load average at the end ${load(loadAverage)}`);
   console.log(`JSON: ${outPath}`);
 }
+
+const load = (averages: number[]) => averages.map((n) => n.toFixed(2)).join(" ");
 
 /** `--live-only`: the live measure alone, on a stack of its own (a minute or two, against the full run's half hour). */
 async function liveOnly(): Promise<void> {
@@ -356,7 +359,6 @@ async function liveOnly(): Promise<void> {
   const loadAverage = { before: loadBefore, after: loadavg() };
   const outPath = args.out ?? `bench/results/live-${fileStamp}.json`;
   writeJson(outPath, { startedAt: startedAt.toISOString(), commit: commit(), machine: machine(), node: process.version, scale, loadAverage, ...live });
-  const load = (averages: number[]) => averages.map((n) => n.toFixed(2)).join(" ");
   console.log(renderLive(live));
   console.log(`backend: ${live.backend}; ${machine()}; node ${process.version}; load average ${load(loadAverage.before)} before, ${load(loadAverage.after)} after`);
   console.log(`JSON: ${outPath}`);
@@ -376,7 +378,7 @@ async function startupOnly(): Promise<void> {
   writeJson(outPath, { startedAt: startedAt.toISOString(), commit: commit(), machine: machine(), loadAverage, ours, floor });
   console.log(`start-up, busy ms, median of ${ours!.runs.length}: ours ${ours!.medianMs.toFixed(1)} (spread ${spread(ours!)}), floor ${floor!.medianMs.toFixed(1)} (spread ${spread(floor!)}), ratio ${(ours!.medianMs / floor!.medianMs).toFixed(2)}x`);
   console.log(renderStartupParts(ours!, floor!));
-  console.log(`${machine()}; load average ${loadAverage.before.map((n) => n.toFixed(2)).join(" ")} before, ${loadAverage.after.map((n) => n.toFixed(2)).join(" ")} after`);
+  console.log(`${machine()}; load average ${load(loadAverage.before)} before, ${load(loadAverage.after)} after`);
   console.log(`JSON: ${outPath}`);
 }
 

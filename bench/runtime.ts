@@ -84,7 +84,7 @@ export function cpuMs(processes: RuntimeProcesses): CpuMs {
 }
 
 /** CPU time so far, in ns: the process's main thread (workerd's event loop, which runs the isolate) and its other threads. */
-export type ThreadsCpuNs = { main: number; others: number };
+type ThreadsCpuNs = { main: number; others: number };
 
 /** From each thread's schedstat (time on CPU in ns, not /proc/<pid>/stat's 10 ms ticks). */
 export function threadsCpuNs(pid: number): ThreadsCpuNs {

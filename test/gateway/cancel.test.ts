@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { openPostgres, type Backend } from "../../local/gateway/backends";
 import { Counters, runPayload } from "../../local/gateway/execution";
-import { databaseUrl, isPostgres, uniqueName } from "../support/node/gateway-fixture";
+import { connectionString, databaseUrl, isPostgres, uniqueName } from "../support/node/gateway-fixture";
 
 // PGlite runs each statement to its end before anything else happens: there is nothing to cancel.
 describe.runIf(isPostgres)("a caller who gives up", () => {
@@ -14,7 +14,7 @@ describe.runIf(isPostgres)("a caller who gives up", () => {
       const losingFirstCancel: Backend = { ...backend, cancel: (client) => (++cancels === 1 ? Promise.resolve() : backend.cancel(client)) };
       const marker = uniqueName("lost_cancel");
       const controller = new AbortController();
-      const options = { connection: new URL("postgresql://app@localhost/app"), rawOutput: false, arrayMode: false, isolationLevel: undefined, readOnly: false, deferrable: false };
+      const options = { connection: new URL(connectionString), rawOutput: false, arrayMode: false, isolationLevel: undefined, readOnly: false, deferrable: false };
       const payload = { query: `SELECT pg_sleep(30) /* ${marker} */`, params: [], arrayMode: undefined };
       const running = runPayload(losingFirstCancel, new Counters(), payload, options, { signal: controller.signal, maxResponseBytes: 1_000_000 });
       const active = async () => {

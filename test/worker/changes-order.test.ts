@@ -85,7 +85,6 @@ describe("following the change log while writers race", () => {
     const readings = await reading;
 
     const total = WRITERS * ROUNDS_PER_WRITER * 3;
-    expect(written).toHaveLength(total);
     const allSeqs = Array.from({ length: total }, (_, n) => n + 1);
     const finalLog = await reader(user, Promise.resolve());
     expect(finalLog.map((change) => change.seq)).toEqual(allSeqs);

@@ -1,8 +1,11 @@
 // GET /api/clients/changes at its edges: the positions it refuses, the log's retention, paging, and pruning.
+import { createScheduledController } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { and, eq, lte, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { CHANGE_RETENTION_DAYS, pruneChanges } from "../../src/db/changes";
 import { clientChanges } from "../../src/db/schema";
+import worker from "../../src/index";
 import { type ChangePage, changesPage, createClient, expectProblem, newUser, testDatabase, type User } from "../support/api";
 
 async function expectPositionUnknown(user: User, after: number) {
@@ -17,11 +20,11 @@ async function userWithChanges(count: number) {
   return user;
 }
 
-/** Makes the user's changes up to `seq` look `days` old, as if recorded then. Only this user's rows. */
-async function ageChanges(user: User, seq: number, days: number) {
+/** Makes the user's changes up to `seq` look `days` (and `mins`) old, as if recorded then. Only this user's rows. */
+async function ageChanges(user: User, seq: number, days: number, mins = 0) {
   await testDatabase()
     .update(clientChanges)
-    .set({ recordedAt: sql`now() - make_interval(days => ${days})` })
+    .set({ recordedAt: sql`now() - make_interval(days => ${days}, mins => ${mins})` })
     .where(and(eq(clientChanges.userId, user.id), lte(clientChanges.seq, seq)));
 }
 
@@ -95,5 +98,17 @@ describe("pruneChanges", () => {
     // Pruned changes answer as expired ones did; the kept ones as before.
     await expectPositionUnknown(user, 1);
     expect(seqsOf(await changesPage(user, "?after=2"))).toEqual([3, 4]);
+  });
+
+  it("runs daily from the cron trigger, removing the changes older than the log keeps and only those", async () => {
+    const user = await userWithChanges(2);
+    // The first change a minute past the retention, the second a minute inside it.
+    await ageChanges(user, 2, CHANGE_RETENTION_DAYS, -1);
+    await ageChanges(user, 1, CHANGE_RETENTION_DAYS, 1);
+
+    await worker.scheduled(createScheduledController(), env);
+
+    const left = await testDatabase().select({ seq: clientChanges.seq }).from(clientChanges).where(eq(clientChanges.userId, user.id));
+    expect(left).toEqual([{ seq: 2 }]);
   });
 });
