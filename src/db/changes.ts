@@ -22,13 +22,6 @@ type WrittenFields = ClientColumns & { recorded?: SQL.Aliased<boolean> };
 
 const COLUMNS = Object.entries(getTableColumns(clients));
 
-// The row by its SQL column names, as to_jsonb() would write it, but without the CTE's own `recorded`.
-const clientJsonb = (fields: WrittenFields) =>
-  sql`jsonb_build_object(${sql.join(
-    COLUMNS.map(([key, column]) => sql`${column.name}::text, ${fields[key as keyof ClientColumns]}`),
-    sql`, `,
-  )})`;
-
 /**
  * The statement that runs `written` (after the CTEs in `before`) and records the row it wrote as an `op` in its
  * owner's log. One statement, one round trip: a write that fails records nothing, and a write that commits has
@@ -62,7 +55,8 @@ export function recording(db: Database, op: ChangeOp, written: WithSubquery<"wri
             userId: columns.userId,
             seq: counter.seq,
             op: sql<ChangeOp>`${op}`.as("op"),
-            client: clientJsonb(columns).as("client"),
+            // The row by its SQL column names, without the CTE's own `recorded`.
+            client: sql`to_jsonb(${written}) - 'recorded'`.as("client"),
             recordedAt: sql<Date>`clock_timestamp()`.as("recorded_at"),
           })
           .from(written)
@@ -97,10 +91,16 @@ export async function changesAfter(
   userId: string,
   { after, limit }: { after?: number; limit: number },
 ): Promise<{ changes: Change[]; last: number }> {
+  if (after === undefined) {
+    const [counter] = await withOneRetry(() =>
+      db.select({ last: changeCounters.lastSeq }).from(changeCounters).where(eq(changeCounters.userId, userId)),
+    );
+    return { changes: [], last: counter?.last ?? 0 };
+  }
   const page = db
     .select({ seq: clientChanges.seq, op: clientChanges.op, client: clientChanges.client })
     .from(clientChanges)
-    .where(and(eq(clientChanges.userId, userId), gt(clientChanges.seq, after ?? Number.MAX_SAFE_INTEGER)))
+    .where(and(eq(clientChanges.userId, userId), gt(clientChanges.seq, after)))
     .orderBy(asc(clientChanges.seq))
     .limit(limit)
     .as("page");
@@ -123,7 +123,6 @@ export async function changesAfter(
       .orderBy(asc(page.seq)),
   );
   const last = rows[0]?.last ?? 0;
-  if (after === undefined) return { changes: [], last };
   const oldestKept = rows[0]?.oldestKept ?? null;
   // Expired changes go oldest first (recorded_at follows seq), so all after `after` are kept if the oldest kept one follows it.
   const kept = after === last || (after < last && oldestKept !== null && after >= oldestKept - 1);
