@@ -21,9 +21,8 @@ const workersProject = (
   globalSetup: string,
   {
     bindings = {},
-    fileParallelism = true,
     verbose = true,
-  }: { bindings?: Record<string, string>; fileParallelism?: boolean; verbose?: boolean } = {},
+  }: { bindings?: Record<string, string>; verbose?: boolean } = {},
 ) => ({
   plugins: [
     cloudflareTest(({ inject }) => ({
@@ -53,9 +52,6 @@ const workersProject = (
     include: [`test/${name}/**/*.test.ts`],
     globalSetup: [globalSetup],
     setupFiles: ["test/support/check-responses.setup.ts"],
-    fileParallelism,
-    // Vitest runs projects whose files run one at a time in a group of their own, after the others.
-    ...(fileParallelism ? {} : { sequence: { groupOrder: 1 } }),
     // One workerd per vitest worker, reused from file to file, instead of a fresh one for each file (about a
     // second of start-up each): the files share nothing but the database, where each makes its own rows.
     isolate: false,
@@ -70,19 +66,22 @@ export default defineConfig({
     // Listed by name only when slower than this: on a shared 2-core machine most tests pass 300 ms (the
     // default), which would list them all. Also root-only.
     slowTestThreshold: 5000,
+    // Two files at a time (vitest's default here is one, the cores less one): much of a file's time is spent
+    // waiting on the processes, gateways and timeouts it tests, and the other file uses that time.
+    maxWorkers: 2,
     projects: [
       { test: { name: "gateway", environment: "node", include: ["test/gateway/**/*.test.ts"] } },
-      // The dev tooling's CLIs, run as a developer runs them.
-      { test: { name: "tooling", environment: "node", include: ["test/tooling/**/*.test.ts"] } },
+      // The dev tooling's CLIs, run as a developer runs them. Here and in contract the files share no module
+      // state, so a worker keeps the modules it loaded from one file to the next (isolate: false).
+      { test: { name: "tooling", environment: "node", include: ["test/tooling/**/*.test.ts"], isolate: false } },
       // The OpenAPI document itself: generated from the schemas, valid OpenAPI 3.1.
-      { test: { name: "contract", environment: "node", include: ["test/contract/**/*.test.ts"] } },
+      { test: { name: "contract", environment: "node", include: ["test/contract/**/*.test.ts"], isolate: false } },
       workersProject("worker", "test/support/node/worker-gateway.setup.ts"),
-      // The faults files share one gateway that they stop and start: one file at a time. A short
+      // The faults share one gateway that they stop and start: one file (test/faults/faults.test.ts). A short
       // database timeout keeps the hung-database tests quick. They drop the worker's database connections on
       // purpose: workerd would report each one ("Network connection lost", with a native stack trace).
       workersProject("faults", "test/support/node/faults-gateway.setup.ts", {
         bindings: { DB_TIMEOUT_MS: "1500" },
-        fileParallelism: false,
         verbose: false,
       }),
     ],

@@ -13,13 +13,13 @@
 //   npm run bench -- --startup-only --repeats 15   start-up only: ours against the floor, and where the time goes
 //   npm run bench -- --cpu                 CPU per request only: handlers in workerd, database answers replayed
 //   npm run bench -- --cpu --requests 5000 --repeats 5 --no-profile --local-platform
+// First: its checks end a refused run before the modules below are evaluated.
+import { args, scale, timeoutMs } from "./options";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { availableParallelism, cpus, loadavg, release, totalmem, type } from "node:os";
-import { parseArgs } from "node:util";
 import type { GatewayStats } from "../local/gateway/gateway";
 import { conditionalRequests } from "./conditional";
-import { assertLocalDatabase, checkOrExit } from "../local/tooling/dev-checks";
 import { signDevToken } from "../local/tooling/dev-token";
 import { createScratchDatabase, type ScratchDatabase } from "../local/tooling/scratch-database";
 import { measureCpu, renderCpu } from "./cpu/measure";
@@ -57,29 +57,6 @@ type Path = { kind: PathKind; target: Target; observer: Observer; processes: Run
 
 const MAX_LISTED_PROBLEMS = 10;
 
-const { values: args } = parseArgs({
-  options: {
-    url: { type: "string" },
-    token: { type: "string" },
-    scale: { type: "string", default: "1" },
-    timeout: { type: "string", default: "30000" },
-    out: { type: "string" },
-    cpu: { type: "boolean", default: false },
-    "live-only": { type: "boolean", default: false },
-    "startup-only": { type: "boolean", default: false },
-    requests: { type: "string", default: "5000" },
-    repeats: { type: "string", default: "5" },
-    profile: { type: "boolean", default: true },
-    "local-platform": { type: "boolean", default: false },
-  },
-  allowNegative: true,
-});
-const scale = Number(args.scale);
-const timeoutMs = Number(args.timeout);
-if (!(scale > 0) || !(timeoutMs > 0)) throw new Error("--scale and --timeout must be positive numbers");
-if (args.url && !args.token) throw new Error("--url needs --token (a JWT the deployed worker accepts)");
-if (args.url && args["live-only"]) throw new Error("--live-only measures the local stack: it takes no --url");
-if (!args.url) await checkOrExit("bench", () => assertLocalDatabase(process.env.DATABASE_URL));
 
 const runTag = randomBytes(4).toString("hex");
 const startedAt = new Date();

@@ -2,7 +2,6 @@
 // is given) and two workers under wrangler's local runtime, started the same way on free loopback ports:
 // ours, and the floor worker (bench/floor) that runs the same statements with nothing else.
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import { unstable_dev } from "wrangler";
 import { type NeonGateway, startNeonGateway } from "../local/gateway/gateway";
 import { BENCH_RATE_LIMIT } from "./cpu/workloads";
 import { listeningPorts, type RuntimeProcesses, runtimeProcesses, workerdProcesses } from "./runtime";
@@ -38,6 +37,8 @@ export const FLOOR_CONFIG: WorkerConfig = { config: "bench/floor/wrangler.toml" 
 const WORKER_DATABASE_URL = "postgresql://bench:bench@localhost/bench";
 
 async function startWorker(script: string, { config, environment }: WorkerConfig, vars: Record<string, string>): Promise<LocalWorker> {
+  // wrangler's API is large: loaded when a worker starts, not by every import of this module.
+  const { unstable_dev } = await import("wrangler");
   const before = workerdProcesses();
   const worker = await unstable_dev(script, {
     config,

@@ -1,7 +1,6 @@
 // `npm run db:migrate`: applies the pending migrations to the PostgreSQL database that $DATABASE_URL names (on
 // this machine unless ALLOW_REMOTE_DATABASE=1; `npm run deploy` migrates a deployed one), and says how many.
 import { redactPassword } from "../gateway/connection-string";
-import { describeMigration, hasMigrations, migratePostgres, migrationsFolder } from "../gateway/migrations";
 import { assertLocalDatabase, assertPostgresUrl, checkOrExit, StartupError } from "../tooling/dev-checks";
 
 const databaseUrl = await checkOrExit("db:migrate", () => {
@@ -11,6 +10,8 @@ const databaseUrl = await checkOrExit("db:migrate", () => {
   assertLocalDatabase(url);
   return url;
 });
+// Loaded after the checks, so that a refusal comes at once.
+const { describeMigration, hasMigrations, migratePostgres, migrationsFolder } = await import("../gateway/migrations");
 if (!hasMigrations(migrationsFolder)) {
   console.log(`db:migrate: no migrations in ${migrationsFolder}`);
 } else {

@@ -2,7 +2,6 @@
 // the migrations again. It never touches PostgreSQL: drop and create such a database yourself.
 import { rmSync } from "node:fs";
 import { relative } from "node:path";
-import { describeMigration } from "../gateway/migrations";
 import { checkOrExit, StartupError } from "../tooling/dev-checks";
 import { claimLocalDatabase, openMigratedPglite } from "../tooling/local-database";
 
@@ -14,6 +13,8 @@ await checkOrExit("db:reset", () => {
   );
 });
 const { dataDir } = await claimLocalDatabase("db:reset");
+// Loaded after the checks, so that a refusal comes at once.
+const { describeMigration } = await import("../gateway/migrations");
 rmSync(dataDir!, { recursive: true, force: true });
 const { db, migration } = await openMigratedPglite(dataDir!);
 await db.close();

@@ -1,9 +1,6 @@
 // `npm run db:seed [-- <userId>]`: a handful of sample clients for a dev user (default dev-user, the user of
 // the ready line's token) in the local database, through the local gateway and the API's own data layer.
 // Idempotent: a client that is already there is left as it is.
-import { createDb } from "../../src/db/connection";
-import { createClient } from "../../src/db/clients";
-import { startNeonGateway } from "../gateway/gateway";
 import { claimLocalDatabase } from "../tooling/local-database";
 
 const samples = [
@@ -16,6 +13,12 @@ const samples = [
 
 const userId = process.argv[2] ?? "dev-user";
 const { databaseUrl, dataDir } = await claimLocalDatabase("db:seed");
+// Loaded after the checks, so that a refusal comes at once.
+const [{ createDb }, { createClient }, { startNeonGateway }] = await Promise.all([
+  import("../../src/db/connection"),
+  import("../../src/db/clients"),
+  import("../gateway/gateway"),
+]);
 const gateway = await startNeonGateway({ databaseUrl, dataDir, migrate: true });
 try {
   const db = createDb({

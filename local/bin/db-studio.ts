@@ -1,12 +1,13 @@
 // `npm run db:studio`: Drizzle Studio on the local database (see local-database.ts), migrated first.
 // Studio's server runs here; its page (https://local.drizzle.studio) is served from the internet.
 import { fileURLToPath } from "node:url";
-import { startNeonGateway } from "../gateway/gateway";
 import { claimLocalDatabase } from "../tooling/local-database";
 import { spawnGroup } from "../tooling/process-group";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const { databaseUrl, dataDir } = await claimLocalDatabase("db:studio");
+// Loaded after the checks, so that a refusal comes at once.
+const { startNeonGateway } = await import("../gateway/gateway");
 // Applies the migrations, so a fresh checkout shows the tables rather than an empty database.
 await (await startNeonGateway({ databaseUrl, dataDir, migrate: true })).close();
 

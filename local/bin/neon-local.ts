@@ -1,6 +1,5 @@
 // `npm run neon:local`: the local Neon gateway on its own, for `wrangler dev` or any other Neon HTTP client.
 import { parseArgs } from "node:util";
-import { startNeonGateway } from "../gateway/gateway";
 import { redactPassword } from "../gateway/connection-string";
 import { assertLocalDatabase, checkOrExit } from "../tooling/dev-checks";
 
@@ -46,6 +45,8 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`invalid --port ${
 const databaseUrl = args["database-url"] ?? process.env.DATABASE_URL;
 if (databaseUrl && args["data-dir"]) fail("--data-dir applies to PGlite only; drop it or the database URL");
 await checkOrExit("neon:local", () => assertLocalDatabase(databaseUrl, args["database-url"] ? "--database-url" : "DATABASE_URL"));
+// Loaded after the checks, so that a refusal comes at once.
+const { startNeonGateway } = await import("../gateway/gateway");
 
 let gateway;
 try {

@@ -1,10 +1,9 @@
 // The local database that `npm run dev` uses, for the other local scripts (db:seed, db:studio, db:reset, db:psql):
 // the PostgreSQL of $DATABASE_URL when set (on this machine, see database-guard.ts), else the embedded PGlite
 // folder in .data/, locked against a second user.
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { fileURLToPath } from "node:url";
-import { type MigrationOutcome, migratePglite } from "../gateway/migrations";
-import { pgliteOptions } from "../gateway/pristine-cluster";
+import type { MigrationOutcome } from "../gateway/migrations";
 import { lockDataFolder } from "./data-lock";
 import { assertUsableDatabase, checkOrExit } from "./dev-checks";
 
@@ -28,6 +27,12 @@ export function claimLocalDatabase(script: string): Promise<LocalDatabase> {
 
 /** The local PGlite database in `dataDir`, created if need be and migrated. */
 export async function openMigratedPglite(dataDir: string): Promise<{ db: PGlite; migration: MigrationOutcome }> {
+  // Loaded only here, so that the scripts' refusals (claimLocalDatabase) come at once.
+  const [{ PGlite }, { migratePglite }, { pgliteOptions }] = await Promise.all([
+    import("@electric-sql/pglite"),
+    import("../gateway/migrations"),
+    import("../gateway/pristine-cluster"),
+  ]);
   const db = await PGlite.create(await pgliteOptions(dataDir));
   return { db, migration: await migratePglite(db) };
 }

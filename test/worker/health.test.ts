@@ -7,5 +7,5 @@ describe("GET /health", () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: "ok", database: "ok" });
   });
-  // 503 when the database is down: test/faults/database-down.test.ts
+  // 503 when the database is down: test/faults/database-down.ts
 });
