@@ -2,8 +2,12 @@ import { PGlite, type PGliteOptions } from "@electric-sql/pglite";
 import { createPgConfig } from "@electric-sql/pglite/node-postgres";
 import type { Socket } from "node:net";
 import pg from "pg";
-import { type MigrationOutcome, migratePglite, migratePostgres } from "./migrations";
+import type { MigrationOutcome } from "./migrations";
 import { pgliteOptions } from "./pristine-cluster";
+
+// Drizzle's migrators, loaded only by a gateway asked to migrate: loading drizzle-orm costs a start about half a
+// second of CPU (Node reads its 180 KB package.json again for each of its modules).
+const migrations = () => import("./migrations");
 
 export type BackendKind = "postgres" | "pglite";
 
@@ -83,7 +87,7 @@ export async function openPostgres(databaseUrl: string): Promise<Backend> {
       return limit;
     },
     sessionReset: ["DISCARD ALL"],
-    migrate: () => migratePostgres(databaseUrl),
+    migrate: async () => (await migrations()).migratePostgres(databaseUrl),
     // The main pool first: its connections come back only once the cancels queued on `control` have run.
     close: async () => {
       await pool.end();
@@ -134,7 +138,7 @@ export async function openPglite(dataDir?: string): Promise<Backend> {
     // PGlite's SET SESSION AUTHORIZATION DEFAULT (part of DISCARD ALL) keeps the role last set: only naming
     // the initial user restores it.
     sessionReset: [`SET SESSION AUTHORIZATION ${initialUser}`, "DISCARD ALL"],
-    migrate: () => migratePglite(pglite),
+    migrate: async () => (await migrations()).migratePglite(pglite),
     close: async () => {
       await pool.end();
       await pglite.close();
