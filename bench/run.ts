@@ -57,7 +57,6 @@ type Path = { kind: PathKind; target: Target; observer: Observer; processes: Run
 
 const MAX_LISTED_PROBLEMS = 10;
 
-
 const runTag = randomBytes(4).toString("hex");
 const startedAt = new Date();
 /** The start time in the JSON file's default name (bench/results, git-ignored). */
