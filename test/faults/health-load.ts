@@ -1,6 +1,6 @@
 // /health needs no token, so anyone may call it as often as they like: it must not become a lever on the
 // database. An isolate checks the database at most once per HEALTH_CHECK_MAX_AGE_MS and answers every other
-// call with that check. The faults project runs one file at a time, so its gateway's counters are this file's.
+// call with that check. The faults' tests run one at a time (one file), so its gateway's counters are this test's.
 import { describe, expect, it } from "vitest";
 import { HEALTH_CHECK_MAX_AGE_MS } from "../../src/http/routes/health";
 import { call } from "../support/api";

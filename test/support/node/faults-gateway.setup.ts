@@ -21,8 +21,8 @@ const listenSilently = async (port: number) => (await listenTcp((socket) => sock
  * `gatewayControlUrl`: `POST /up`, `POST /down` (port closed: connection refused), `POST /hang`
  * (port open, no answer) and `POST /backend-lost` (the gateway up, its PostgreSQL gone) switch it, `GET /stats` reports the running gateway's counters. The gateway
  * comes back on the same port, with the same data: PGlite keeps it in a temporary directory.
- * Test files of this project share that state: the project runs them one at a time (vitest.config.ts),
- * and a file that changes the state must restore "up" when it ends.
+ * The project's tests share that state: they are one file (test/faults/faults.test.ts), so they run one at a
+ * time, and a test that changes the state must restore "up" when it ends.
  */
 export default async function setup(project: TestProject) {
   const database = await projectDatabase("faults");
