@@ -1,10 +1,14 @@
-import { createServer } from "node:net";
+import { portIsFree } from "./processes";
 
-/** A loopback port that nothing listens on right now (the system's pick for port 0). */
+// Below Linux's ephemeral range (32768-60999), from which the system picks ports for port 0 and for outgoing
+// connections: a port from there could be taken by any connection in the seconds before a script binds it.
+const FIRST = 20_000;
+const COUNT = 32_768 - FIRST;
+
+/** A loopback port that nothing listens on right now, outside the range the system hands out by itself. */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  for (;;) {
+    const port = FIRST + Math.floor(Math.random() * COUNT);
+    if (await portIsFree(port)) return port;
+  }
 }
