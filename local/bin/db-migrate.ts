@@ -1,7 +1,7 @@
 // `npm run db:migrate`: applies the pending migrations to the PostgreSQL database that $DATABASE_URL names (on
 // this machine unless ALLOW_REMOTE_DATABASE=1; `npm run deploy` migrates a deployed one), and says how many.
-import { redactPassword } from "../gateway/connection-string";
-import { assertLocalDatabase, assertPostgresUrl, checkOrExit, StartupError } from "../tooling/dev-checks";
+import { redactPassword } from "../gateway/connection-string.ts";
+import { assertLocalDatabase, assertPostgresUrl, checkOrExit, StartupError } from "../tooling/dev-checks.ts";
 
 const databaseUrl = await checkOrExit("db:migrate", () => {
   const url = process.env.DATABASE_URL;
@@ -11,7 +11,7 @@ const databaseUrl = await checkOrExit("db:migrate", () => {
   return url;
 });
 // Loaded after the checks, so that a refusal comes at once.
-const { describeMigration, hasMigrations, migratePostgres, migrationsFolder } = await import("../gateway/migrations");
+const { describeMigration, hasMigrations, migratePostgres, migrationsFolder } = await import("../gateway/migrations.ts");
 if (!hasMigrations(migrationsFolder)) {
   console.log(`db:migrate: no migrations in ${migrationsFolder}`);
 } else {

@@ -4,8 +4,8 @@
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { relative } from "node:path";
 import { parseArgs } from "node:util";
-import { assertPortFree, checkOrExit, parsePort } from "../tooling/dev-checks";
-import { claimLocalDatabase, openMigratedPglite } from "../tooling/local-database";
+import { assertPortFree, checkOrExit, parsePort } from "../tooling/dev-checks.ts";
+import { claimLocalDatabase, openMigratedPglite } from "../tooling/local-database.ts";
 
 const host = "127.0.0.1";
 // Beside PostgreSQL's own 5432, which the machine's server may hold.

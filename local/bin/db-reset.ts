@@ -2,8 +2,8 @@
 // the migrations again. It never touches PostgreSQL: drop and create such a database yourself.
 import { rmSync } from "node:fs";
 import { relative } from "node:path";
-import { checkOrExit, StartupError } from "../tooling/dev-checks";
-import { claimLocalDatabase, openMigratedPglite } from "../tooling/local-database";
+import { checkOrExit, StartupError } from "../tooling/dev-checks.ts";
+import { claimLocalDatabase, openMigratedPglite } from "../tooling/local-database.ts";
 
 await checkOrExit("db:reset", () => {
   if (!process.env.DATABASE_URL) return;
@@ -14,7 +14,7 @@ await checkOrExit("db:reset", () => {
 });
 const { dataDir } = await claimLocalDatabase("db:reset");
 // Loaded after the checks, so that a refusal comes at once.
-const { describeMigration } = await import("../gateway/migrations");
+const { describeMigration } = await import("../gateway/migrations.ts");
 rmSync(dataDir!, { recursive: true, force: true });
 const { db, migration } = await openMigratedPglite(dataDir!);
 await db.close();

@@ -1,7 +1,7 @@
 // `npm run db:seed [-- <userId>]`: a handful of sample clients for a dev user (default dev-user, the user of
 // the ready line's token) in the local database, through the local gateway and the API's own data layer.
 // Idempotent: a client that is already there is left as it is.
-import { claimLocalDatabase } from "../tooling/local-database";
+import { claimLocalDatabase } from "../tooling/local-database.ts";
 
 const samples = [
   { id: "sample-ada", name: "Ada Lovelace", email: "ada@example.com", company: "Analytical Engines" },
@@ -15,9 +15,9 @@ const userId = process.argv[2] ?? "dev-user";
 const { databaseUrl, dataDir } = await claimLocalDatabase("db:seed");
 // Loaded after the checks, so that a refusal comes at once.
 const [{ createDb }, { createClient }, { startNeonGateway }] = await Promise.all([
-  import("../../src/db/connection"),
-  import("../../src/db/clients"),
-  import("../gateway/gateway"),
+  import("../../src/db/connection.ts"),
+  import("../../src/db/clients.ts"),
+  import("../gateway/gateway.ts"),
 ]);
 const gateway = await startNeonGateway({ databaseUrl, dataDir, migrate: true });
 try {

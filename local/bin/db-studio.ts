@@ -1,13 +1,13 @@
 // `npm run db:studio`: Drizzle Studio on the local database (see local-database.ts), migrated first.
 // Studio's server runs here; its page (https://local.drizzle.studio) is served from the internet.
 import { fileURLToPath } from "node:url";
-import { claimLocalDatabase } from "../tooling/local-database";
-import { spawnGroup } from "../tooling/process-group";
+import { claimLocalDatabase } from "../tooling/local-database.ts";
+import { spawnGroup } from "../tooling/process-group.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const { databaseUrl, dataDir } = await claimLocalDatabase("db:studio");
 // Loaded after the checks, so that a refusal comes at once.
-const { startNeonGateway } = await import("../gateway/gateway");
+const { startNeonGateway } = await import("../gateway/gateway.ts");
 // Applies the migrations, so a fresh checkout shows the tables rather than an empty database.
 await (await startNeonGateway({ databaseUrl, dataDir, migrate: true })).close();
 

@@ -5,9 +5,9 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { redactPassword } from "../gateway/connection-string";
-import { describeMigration, migratePostgres } from "../gateway/migrations";
-import { assertPostgresUrl, checkOrExit, StartupError } from "../tooling/dev-checks";
+import { redactPassword } from "../gateway/connection-string.ts";
+import { describeMigration, migratePostgres } from "../gateway/migrations.ts";
+import { assertPostgresUrl, checkOrExit, StartupError } from "../tooling/dev-checks.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const DEPLOYED_ENVIRONMENTS = ["staging", "production"];

@@ -4,14 +4,15 @@
 // worker answers, then the worker's logs. However it ends, everything it started ends with it.
 import { fileURLToPath } from "node:url";
 import { parseArgs, stripVTControlCharacters } from "node:util";
-import { lockDataFolder } from "../tooling/data-lock";
-import { assertPortFree, assertUsableDatabase, checkOrExit, parsePort, readDevVars } from "../tooling/dev-checks";
-import type { NeonGateway } from "../gateway/gateway";
-import { type ProcessGroup, spawnGroup } from "../tooling/process-group";
-import { devVarsFile, ensureDevVars, signDevToken } from "../tooling/dev-token";
+import { lockDataFolder } from "../tooling/data-lock.ts";
+import { assertPortFree, assertUsableDatabase, checkOrExit, parsePort, readDevVars } from "../tooling/dev-checks.ts";
+import type { NeonGateway } from "../gateway/gateway.ts";
+import { type ProcessGroup, spawnGroup } from "../tooling/process-group.ts";
+import { devVarsFile, ensureDevVars, signDevToken } from "../tooling/dev-token.ts";
 
-const usage = `Usage: npm run dev [-- --port N]
-  --port N   port of the API (default: $PORT, else 8787)
+const usage = `Usage: npm run dev [-- --port N] [--inspector-port N]
+  --port N             port of the API (default: $PORT, else 8787)
+  --inspector-port N   port of the worker's DevTools inspector (default: 9229, else a free one)
 Environment: DATABASE_URL=postgres://... runs on that PostgreSQL instead of the embedded PGlite in .data/`;
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -56,7 +57,9 @@ function fail(message: string): never {
 
 let options;
 try {
-  options = parseArgs({ options: { port: { type: "string" }, help: { type: "boolean" } } }).values;
+  options = parseArgs({
+    options: { port: { type: "string" }, "inspector-port": { type: "string" }, help: { type: "boolean" } },
+  }).values;
 } catch (err) {
   fail(`${(err as Error).message}\n${usage}`);
 }
@@ -68,19 +71,20 @@ if (options.help) {
 // Everything that can be checked before starting anything.
 const databaseUrl = process.env.DATABASE_URL || undefined;
 const dataDir = databaseUrl ? undefined : `${root}.data/pglite`;
-const { port, devVars } = await checkOrExit("dev", async () => {
+const { port, inspectorPort, devVars } = await checkOrExit("dev", async () => {
   const port = options.port !== undefined ? parsePort(options.port, "--port") : parsePort(process.env.PORT ?? "8787", "PORT");
+  const inspectorPort = options["inspector-port"] !== undefined ? parsePort(options["inspector-port"], "--inspector-port") : undefined;
   ensureDevVars();
   const devVars = readDevVars(devVarsFile);
   if (databaseUrl !== undefined) await assertUsableDatabase(databaseUrl);
   await assertPortFree(host, port);
   if (dataDir) lockDataFolder(dataDir);
-  return { port, devVars };
+  return { port, inspectorPort, devVars };
 });
 
 // Loaded only now: the checks above answer quickly without PGlite and the database drivers.
-const { startNeonGateway } = await import("../gateway/gateway");
-const { redactPassword } = await import("../gateway/connection-string");
+const { startNeonGateway } = await import("../gateway/gateway.ts");
+const { redactPassword } = await import("../gateway/connection-string.ts");
 // The gateway accepts exactly the connection string the worker reads from .dev.vars.
 const gatewayOptions = { port: 0, databaseUrl, dataDir, migrate: true, connectionString: devVars.DATABASE_URL };
 const gateway = (started.gateway = await startNeonGateway(gatewayOptions).catch(
@@ -89,7 +93,7 @@ const gateway = (started.gateway = await startNeonGateway(gatewayOptions).catch(
 const wrangler = (started.wrangler = spawnGroup(
   `${root}node_modules/.bin/wrangler`,
   ["dev", "--env", "development", "--ip", host, "--port", String(port), "--var", `NEON_FETCH_ENDPOINT:${gateway.url}`,
-    "--show-interactive-dev-session=false"],
+    "--show-interactive-dev-session=false", ...(inspectorPort ? ["--inspector-port", String(inspectorPort)] : [])],
   {
     cwd: root,
     stdio: ["ignore", "pipe", "inherit"],

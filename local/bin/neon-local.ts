@@ -1,7 +1,7 @@
 // `npm run neon:local`: the local Neon gateway on its own, for `wrangler dev` or any other Neon HTTP client.
 import { parseArgs } from "node:util";
-import { redactPassword } from "../gateway/connection-string";
-import { assertLocalDatabase, checkOrExit } from "../tooling/dev-checks";
+import { redactPassword } from "../gateway/connection-string.ts";
+import { assertLocalDatabase, checkOrExit } from "../tooling/dev-checks.ts";
 
 const usage = `Usage: npm run neon:local -- [options]
   --port N            listen port (default 4444; 0 picks a free one)
@@ -46,7 +46,7 @@ const databaseUrl = args["database-url"] ?? process.env.DATABASE_URL;
 if (databaseUrl && args["data-dir"]) fail("--data-dir applies to PGlite only; drop it or the database URL");
 await checkOrExit("neon:local", () => assertLocalDatabase(databaseUrl, args["database-url"] ? "--database-url" : "DATABASE_URL"));
 // Loaded after the checks, so that a refusal comes at once.
-const { startNeonGateway } = await import("../gateway/gateway");
+const { startNeonGateway } = await import("../gateway/gateway.ts");
 
 let gateway;
 try {

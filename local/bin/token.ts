@@ -1,7 +1,7 @@
 // `npm run --silent token -- <userId>`: prints a dev token for that user, signed with the JWT_SECRET that
 // `wrangler dev` reads from .dev.vars (created from .dev.vars.example when missing).
-import { checkOrExit, readDevVars } from "../tooling/dev-checks";
-import { devVarsFile, ensureDevVars, signDevToken } from "../tooling/dev-token";
+import { checkOrExit, readDevVars } from "../tooling/dev-checks.ts";
+import { devVarsFile, ensureDevVars, signDevToken } from "../tooling/dev-token.ts";
 
 const userId = process.argv[2];
 if (!userId) {

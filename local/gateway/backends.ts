@@ -2,12 +2,12 @@ import { PGlite, type PGliteOptions } from "@electric-sql/pglite";
 import { createPgConfig } from "@electric-sql/pglite/node-postgres";
 import type { Socket } from "node:net";
 import pg from "pg";
-import type { MigrationOutcome } from "./migrations";
-import { pgliteOptions } from "./pristine-cluster";
+import type { MigrationOutcome } from "./migrations.ts";
+import { pgliteOptions } from "./pristine-cluster.ts";
 
 // Drizzle's migrators, loaded only by a gateway asked to migrate: loading drizzle-orm costs a start about half a
 // second of CPU (Node reads its 180 KB package.json again for each of its modules).
-const migrations = () => import("./migrations");
+const migrations = () => import("./migrations.ts");
 
 export type BackendKind = "postgres" | "pglite";
 

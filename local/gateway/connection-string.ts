@@ -1,6 +1,6 @@
 // The one connection string the gateway accepts, and how a request's connection string is checked against it.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import type { DatabaseError } from "./neon-response";
+import type { DatabaseError } from "./neon-response.ts";
 
 /** The URL with its password masked, for messages: a connection string's password is never printed. */
 export function redactPassword(url: string): string {

@@ -1,9 +1,9 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type pg from "pg";
-import type { Backend } from "./backends";
-import { isolationLevels, type Payload, type QueryData, type RequestOptions } from "./neon-request";
-import { GatewayError, isDatabaseError, responseTooLarge } from "./neon-response";
-import { pgTextToJson } from "./pg-text";
+import type { Backend } from "./backends.ts";
+import { isolationLevels, type Payload, type QueryData, type RequestOptions } from "./neon-request.ts";
+import { GatewayError, isDatabaseError, responseTooLarge } from "./neon-response.ts";
+import { pgTextToJson } from "./pg-text.ts";
 
 /** The caller disconnected: nothing can be answered any more. */
 export class ClientGone extends Error {}
@@ -50,11 +50,15 @@ export function runPayload(
 
 /** One request's statements on one connection. */
 class Session {
-  constructor(
-    private readonly client: pg.PoolClient,
-    private readonly counters: Counters,
-    private readonly options: RequestOptions,
-  ) {}
+  private readonly client: pg.PoolClient;
+  private readonly counters: Counters;
+  private readonly options: RequestOptions;
+
+  constructor(client: pg.PoolClient, counters: Counters, options: RequestOptions) {
+    this.client = client;
+    this.counters = counters;
+    this.options = options;
+  }
 
   async execute(query: QueryData) {
     let result: pg.QueryArrayResult<unknown[]>;

@@ -1,12 +1,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Backend, type BackendKind, openPglite, openPostgres } from "./backends";
-import type { Credentials } from "./connection-string";
-import { gatewayCredentials, refusalOf } from "./connection-string";
-import { Counters, runPayload } from "./execution";
-import { isLoopbackName } from "./loopback";
-import { connectionOf, parseHeaders, parsePayload, readBody, type RequestOptions } from "./neon-request";
-import { errorBody, GatewayError, isDatabaseError, responseTooLarge, send } from "./neon-response";
+import { type Backend, type BackendKind, openPglite, openPostgres } from "./backends.ts";
+import type { Credentials } from "./connection-string.ts";
+import { gatewayCredentials, refusalOf } from "./connection-string.ts";
+import { Counters, runPayload } from "./execution.ts";
+import { isLoopbackName } from "./loopback.ts";
+import { connectionOf, parseHeaders, parsePayload, readBody, type RequestOptions } from "./neon-request.ts";
+import { errorBody, GatewayError, isDatabaseError, responseTooLarge, send } from "./neon-response.ts";
 
 export interface GatewayOptions {
   /** 0 picks a free port. */

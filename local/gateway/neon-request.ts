@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
-import { parseConnectionString } from "./connection-string";
-import { GatewayError } from "./neon-response";
-import { jsonToPgParam } from "./pg-text";
+import { parseConnectionString } from "./connection-string.ts";
+import { GatewayError } from "./neon-response.ts";
+import { jsonToPgParam } from "./pg-text.ts";
 
 // Neon's proxy limit (sql_over_http_max_request_size_bytes).
 export const maxRequestBytes = 10 * 1024 * 1024;

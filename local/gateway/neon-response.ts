@@ -2,11 +2,11 @@ import type { ServerResponse } from "node:http";
 
 /** A failure answered with Neon's error body and no SQLSTATE (bad request, body too large, ...). */
 export class GatewayError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
+  readonly status: number;
+
+  constructor(status: number, message: string) {
     super(message);
+    this.status = status;
   }
 }
 

@@ -2,7 +2,7 @@
 // folder holding the owner's pid; a lock whose process is gone (killed, crashed) is stale and taken over.
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { dirname, relative } from "node:path";
-import { processOrGroupExists } from "./process-group";
+import { processOrGroupExists } from "./process-group.ts";
 
 export class DataFolderInUseError extends Error {}
 

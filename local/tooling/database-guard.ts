@@ -2,7 +2,7 @@
 // told otherwise, so a production URL left in DATABASE_URL is never migrated or filled with test rows by
 // mistake. `npm run deploy` is the one path meant for a remote database. vitest.config.ts loads this file as it
 // is: it imports only loopback.ts, which imports nothing.
-import { isLoopbackName } from "../gateway/loopback";
+import { isLoopbackName } from "../gateway/loopback.ts";
 
 /** Set to 1 to let a local script or the tests use a DATABASE_URL on another machine. */
 const ALLOW_REMOTE_DATABASE = "ALLOW_REMOTE_DATABASE";

@@ -5,8 +5,8 @@ import { createServer } from "node:net";
 import { relative } from "node:path";
 import { parseEnv } from "node:util";
 import pg from "pg";
-import { DataFolderInUseError } from "./data-lock";
-import { remoteDatabaseRefusal } from "./database-guard";
+import { DataFolderInUseError } from "./data-lock.ts";
+import { remoteDatabaseRefusal } from "./database-guard.ts";
 
 export class StartupError extends Error {}
 

@@ -3,9 +3,9 @@
 // folder in .data/, locked against a second user.
 import type { PGlite } from "@electric-sql/pglite";
 import { fileURLToPath } from "node:url";
-import type { MigrationOutcome } from "../gateway/migrations";
-import { lockDataFolder } from "./data-lock";
-import { assertUsableDatabase, checkOrExit } from "./dev-checks";
+import type { MigrationOutcome } from "../gateway/migrations.ts";
+import { lockDataFolder } from "./data-lock.ts";
+import { assertUsableDatabase, checkOrExit } from "./dev-checks.ts";
 
 export const pgliteDataDir = fileURLToPath(new URL("../../.data/pglite", import.meta.url));
 
@@ -30,8 +30,8 @@ export async function openMigratedPglite(dataDir: string): Promise<{ db: PGlite;
   // Loaded only here, so that the scripts' refusals (claimLocalDatabase) come at once.
   const [{ PGlite }, { migratePglite }, { pgliteOptions }] = await Promise.all([
     import("@electric-sql/pglite"),
-    import("../gateway/migrations"),
-    import("../gateway/pristine-cluster"),
+    import("../gateway/migrations.ts"),
+    import("../gateway/pristine-cluster.ts"),
   ]);
   const db = await PGlite.create(await pgliteOptions(dataDir));
   return { db, migration: await migratePglite(db) };

@@ -27,12 +27,12 @@ export class DatabaseUnavailableError extends Error {
 export class UniqueViolationError extends Error {
   override readonly name = "UniqueViolationError";
 
-  constructor(
-    /** The field whose value is taken, as the caller named it. */
-    readonly field: string,
-    options: { cause: unknown },
-  ) {
+  /** The field whose value is taken, as the caller named it. */
+  readonly field: string;
+
+  constructor(field: string, options: { cause: unknown }) {
     super(`unique violation on ${field}`, options);
+    this.field = field;
   }
 }
 

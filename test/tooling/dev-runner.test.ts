@@ -27,7 +27,7 @@ afterEach(() => {
 });
 
 function startDev(env: Record<string, string> = {}, args: string[] = []): Started {
-  const run = startProcess(process.execPath, ["--import", "tsx", "local/bin/dev.ts", ...args], { cwd: checkout, env: cliEnv(env) });
+  const run = startProcess(process.execPath, ["local/bin/dev.ts", ...args], { cwd: checkout, env: cliEnv(env) });
   runs.push(run);
   return run;
 }
@@ -40,7 +40,8 @@ async function runDev(env: Record<string, string> = {}, args: string[] = []) {
 }
 
 async function startUntilReady(port: number): Promise<{ run: Started; started: number[] }> {
-  const run = startDev({ PORT: String(port) });
+  // Its own inspector port: wrangler's default (9229, if free when it looks) races any other wrangler starting.
+  const run = startDev({ PORT: String(port) }, ["--inspector-port", String(await freePort())]);
   const ready = `clients-api ready on http://127.0.0.1:${port}`;
   const outcome = await waitWhileRunning(run, () => run.output().includes(ready), START_TIMEOUT_MS - 10_000);
   expect(outcome, run.output()).toBe(true);
@@ -81,6 +82,7 @@ describe("dev runner start-up checks: one line, exit code 1, nothing started", {
   it("rejects a port that is not one", async () => {
     expectOneLine(await runDev({}, ["--port", "http"]), /^dev: --port must be a port number from 1 to 65535, not "http"$/);
     expectOneLine(await runDev({ PORT: "70000" }), /^dev: PORT must be a port number from 1 to 65535, not "70000"$/);
+    expectOneLine(await runDev({}, ["--inspector-port", "0"]), /^dev: --inspector-port must be a port number from 1 to 65535, not "0"$/);
   });
 
   it("refuses a data folder that another live process holds", async () => {

@@ -20,7 +20,7 @@ interface Cli extends Started {
 
 /** Runs the CLI the way `npm run neon:local` does, and waits for its ready line. */
 async function startCli(args: string[], env: NodeJS.ProcessEnv): Promise<Cli> {
-  const command = ["--import", "tsx", "local/bin/neon-local.ts", "--port", "0", ...args];
+  const command = ["local/bin/neon-local.ts", "--port", "0", ...args];
   const run = startProcess(process.execPath, command, { cwd: repo, env });
   const readyLine = /^Neon gateway ready at (http:\/\/127\.0\.0\.1:\d+\/sql) \(backend: (\w+), .*\), connection string: (\S+)\n/;
   // Generous: three gateways start at once, on a machine that may be busy.

@@ -115,7 +115,7 @@ describe.concurrent("no process outlives the script that started it", { timeout:
   it("dev (the gateway, wrangler and workerd), ended by SIGKILL of npm", async () => {
     const port = await freePort();
     await check("dev", "local/bin/dev.ts", "SIGKILL of npm", {
-      args: ["--port", String(port)],
+      args: ["--port", String(port), "--inspector-port", String(await freePort())],
       ready: (output) => output.includes(`clients-api ready on http://127.0.0.1:${port}`),
       ports: [port],
     });
