@@ -16,7 +16,7 @@ const MAX_CONNECTIONS = 4;
 const { values: options } = parseArgs({ options: { port: { type: "string", default: DEFAULT_PORT } } });
 const port = await checkOrExit("db:psql", async () => {
   const chosen = parsePort(options.port, "--port");
-  await assertPortFree(host, chosen);
+  await assertPortFree(host, chosen, (next) => `npm run db:psql -- --port ${next}`);
   return chosen;
 });
 const { databaseUrl, dataDir } = await claimLocalDatabase("db:psql");

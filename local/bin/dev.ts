@@ -77,7 +77,8 @@ const { port, inspectorPort, devVars } = await checkOrExit("dev", async () => {
   ensureDevVars();
   const devVars = readDevVars(devVarsFile);
   if (databaseUrl !== undefined) await assertUsableDatabase(databaseUrl);
-  await assertPortFree(host, port);
+  await assertPortFree(host, port, (next) => `PORT=${next} npm run dev, or npm run dev -- --port ${next}`);
+  if (inspectorPort) await assertPortFree(host, inspectorPort, (next) => `npm run dev -- --inspector-port ${next}`);
   if (dataDir) lockDataFolder(dataDir);
   return { port, inspectorPort, devVars };
 });

@@ -34,18 +34,16 @@ export function parsePort(value: string, source: string): number {
   return port;
 }
 
-export async function assertPortFree(host: string, port: number): Promise<void> {
+/** `another(next)` says how to choose another port, e.g. `npm run dev -- --port ${next}`. */
+export async function assertPortFree(host: string, port: number, another: (next: number) => string): Promise<void> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err: NodeJS.ErrnoException) => {
       const next = port < 65535 ? port + 1 : port - 1;
       reject(
         err.code === "EADDRINUSE"
-          ? new StartupError(
-              `port ${port} on ${host} is already in use (another npm run dev?): choose another with ` +
-                `PORT=${next} npm run dev, or npm run dev -- --port ${next}`,
-            )
-          : new StartupError(`cannot listen on ${host}:${port} (PORT): ${err.message}`),
+          ? new StartupError(`port ${port} on ${host} is already in use: choose another with ${another(next)}`)
+          : new StartupError(`cannot listen on ${host}:${port}: ${err.message}`),
       );
     });
     server.listen({ host, port, exclusive: true }, () => server.close(() => resolve()));

@@ -74,6 +74,10 @@ describe("dev runner start-up checks: one line, exit code 1, nothing started", {
         new RegExp(`^dev: port ${port} on 127\\.0\\.0\\.1 is already in use .*PORT=\\d+ npm run dev, or npm run dev -- --port \\d+$`),
       );
       expectOneLine(await runDev({}, ["--port", String(port)]), new RegExp(`^dev: port ${port} .* already in use`));
+      expectOneLine(
+        await runDev({}, ["--port", String(await freePort()), "--inspector-port", String(port)]),
+        new RegExp(`^dev: port ${port} on 127\\.0\\.0\\.1 is already in use: choose another with npm run dev -- --inspector-port \\d+$`),
+      );
     } finally {
       await close();
     }
