@@ -71,7 +71,7 @@ describe("dev runner start-up checks: one line, exit code 1, nothing started", {
     try {
       expectOneLine(
         await runDev({ PORT: String(port) }),
-        new RegExp(`^dev: port ${port} on 127\\.0\\.0\\.1 is already in use .*PORT=\\d+ npm run dev, or npm run dev -- --port \\d+$`),
+        new RegExp(`^dev: port ${port} on 127\\.0\\.0\\.1 is already in use: choose another with PORT=\\d+ npm run dev, or npm run dev -- --port \\d+$`),
       );
       expectOneLine(await runDev({}, ["--port", String(port)]), new RegExp(`^dev: port ${port} .* already in use`));
       expectOneLine(

@@ -1,5 +1,6 @@
 // The local PGlite database at hand: `npm run db:psql` serves it over PostgreSQL's wire protocol and prints a
-// psql command that works; `npm run db:reset` empties it and applies the migrations again.
+// psql command that works (or, when its port is taken, how to choose another); `npm run db:reset` empties it and
+// applies the migrations again.
 import { type ChildProcess, execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -8,6 +9,7 @@ import { afterAll, expect, it } from "vitest";
 import { cliEnv, makeCheckout, repo } from "../support/node/checkout";
 import { freePort } from "../support/node/free-port";
 import { startProcess, waitWhileRunning } from "../support/node/processes";
+import { listenTcp } from "../support/node/tcp-server";
 
 const run = promisify(execFile);
 const checkout = makeCheckout("local-database");
@@ -55,4 +57,19 @@ it("db:psql answers psql; db:reset empties the database and migrates it again", 
   expect(await psql(second.url, "select to_regclass('left_over') is null")).toBe("t");
   expect(await psql(second.url, "select count(*) from clients")).toBe("0");
   await second.stop();
+});
+
+it("db:psql names a port that is taken, and how to choose another", async () => {
+  const { port, close } = await listenTcp(() => {});
+  try {
+    const psql = run("npm", ["run", "--silent", "db:psql", "--", "--port", String(port)], { cwd: checkout.dir, env: cliEnv() });
+    await expect(psql).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(
+        new RegExp(`^db:psql: port ${port} on 127\\.0\\.0\\.1 is already in use: choose another with npm run db:psql -- --port \\d+\\n$`),
+      ),
+    });
+  } finally {
+    await close();
+  }
 });
