@@ -12,6 +12,7 @@ import { openPglite } from "../../local/gateway/backends";
 import { startNeonGateway } from "../../local/gateway/gateway";
 import { keptClusterFile, pgliteOptions } from "../../local/gateway/pristine-cluster";
 import { migratePglite, migratePostgres, migrationsFolder } from "../../local/gateway/migrations";
+import { freePort } from "../support/node/free-port";
 import { connectionString, databaseUrl, isPostgres, uniqueName } from "../support/node/gateway-fixture";
 
 const sql = neon(connectionString);
@@ -25,7 +26,8 @@ describe("lifecycle", () => {
     const dataDir = isPostgres ? undefined : join(tempDir, "not-yet/created"); // the gateway makes the folders
     const table = uniqueName("restart");
     try {
-      const first = await startNeonGateway({ port: 0, databaseUrl, dataDir, migrate: true, connectionString });
+      // freePort's, not port 0's: between the two gateways, no outgoing connection can take the port.
+      const first = await startNeonGateway({ port: await freePort(), databaseUrl, dataDir, migrate: true, connectionString });
       neonConfig.fetchEndpoint = first.url;
       await sql.query(`CREATE TABLE ${table} (id int primary key)`);
       await sql.query(`INSERT INTO ${table} VALUES (1)`);

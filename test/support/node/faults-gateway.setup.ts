@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { type NeonGateway, startNeonGateway } from "../../../local/gateway/gateway";
+import { freePort } from "./free-port";
 import { startGatewayWithLostBackend } from "./postgres-stand-ins";
 import { projectDatabase } from "./run-database";
 import { listenTcp } from "./tcp-server";
@@ -28,7 +29,8 @@ export default async function setup(project: TestProject) {
   const database = await projectDatabase("faults");
   const databaseUrl = database.url;
   const dataDir = databaseUrl ? undefined : await mkdtemp(join(tmpdir(), "clients-api-faults-"));
-  let gateway: NeonGateway | undefined = await startNeonGateway({ port: 0, databaseUrl, dataDir, migrate: true });
+  // A port from freePort, not port 0's: while the gateway is down, no outgoing connection can take it.
+  let gateway: NeonGateway | undefined = await startNeonGateway({ port: await freePort(), databaseUrl, dataDir, migrate: true });
   // It comes back with the same credentials, which the worker holds.
   const { port, url, connectionString } = gateway;
   const start = () => startNeonGateway({ port, databaseUrl, dataDir, migrate: true, connectionString });
