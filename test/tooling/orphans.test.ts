@@ -32,15 +32,15 @@ function processesOf(npm: ChildProcess): number[] {
   return processes;
 }
 
-/** `npm run <script>` in a process group of its own, as a terminal runs it, until it is `ready`. */
-async function startScript(script: string, args: string[], ready: Ready): Promise<Started> {
+/** `npm run <script>` in a process group of its own, as a terminal runs it, until it is `ready`; with what it runs then. */
+async function startScript(script: string, args: string[], ready: Ready): Promise<{ npm: Started; processes: number[] }> {
   const checkout = makeCheckout("orphans");
   checkouts.push(checkout);
   const npm = startProcess("npm", ["run", script, "--", ...args], { cwd: checkout.dir, env: cliEnv(), detached: true });
   const started = await waitWhileRunning(npm, () => ready(npm.output(), () => processesOf(npm.child), checkout.dir), START_TIMEOUT_MS - 30_000);
-  processesOf(npm.child); // for afterAll, should it not be ready
+  const processes = processesOf(npm.child); // also for afterAll, should it not be ready
   expect(started, npm.output()).toBe(true);
-  return npm;
+  return { npm, processes };
 }
 
 /** The process running `file` (not the supervisor that names it too). */
@@ -71,9 +71,8 @@ async function expectNothingLeft(processes: number[], ports: number[]) {
 
 /** Starts `script`, ends it the way `ending` says once it is up, and checks that nothing it started is left. */
 async function check(script: string, file: string, ending: Ending, options: { args?: string[]; ready: Ready; ports?: number[] }) {
-  const started = await startScript(script, options.args ?? [], options.ready);
-  const processes = processesOf(started.child);
-  end(started, ending, file, processes);
+  const { npm, processes } = await startScript(script, options.args ?? [], options.ready);
+  end(npm, ending, file, processes);
   await expectNothingLeft(processes, options.ports ?? []);
 }
 
